@@ -1,0 +1,164 @@
+"""Derived status: pure rules from records and a moment to what the page shows.
+
+Every rule here is written down in docs/rules.md under the same number and tested
+one by one in tests/test_derive.py. Nothing else in the package decides status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .model import (
+    COMPONENT_RANK,
+    IMPACT_INDICATOR,
+    INDICATOR_RANK,
+    Component,
+    ComponentStatus,
+    IncidentStatus,
+    Indicator,
+    MaintenanceStatus,
+    Record,
+    Site,
+)
+
+# Statuspage's public wording for each indicator level (docs/rules.md R5).
+INDICATOR_TEXT: dict[Indicator, str] = {
+    Indicator.NONE: "All Systems Operational",
+    Indicator.MINOR: "Minor Service Outage",
+    Indicator.MAJOR: "Partial System Outage",
+    Indicator.CRITICAL: "Major System Outage",
+    Indicator.MAINTENANCE: "Service Under Maintenance",
+}
+DEGRADED_TEXT = "Partially Degraded Service"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """Components shown together; `name` is None for components outside any group."""
+
+    name: str | None
+    components: tuple[Component, ...]
+    status: ComponentStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """Everything the outputs show about the site at one moment."""
+
+    now: datetime
+    component_status: dict[str, ComponentStatus]
+    indicator: Indicator
+    description: str
+    groups: tuple[Group, ...]
+    open_incidents: tuple[Record, ...]
+    active_maintenance: tuple[Record, ...]
+    upcoming_maintenance: tuple[Record, ...]
+
+
+def is_open(record: Record) -> bool:
+    """R1: an incident is open until its latest update is `resolved`.
+
+    The latest update counts even when stamped after `now`: an editor's clock
+    running ahead of the build machine must never turn the page green.
+    """
+    return not record.is_maintenance and record.latest.status != IncidentStatus.RESOLVED
+
+
+def is_active(record: Record, now: datetime) -> bool:
+    """R2: a maintenance is active while not completed and either marked
+    in progress/verifying or `now` is inside its window."""
+    if not record.is_maintenance or record.window is None:
+        return False
+    status = record.latest.status
+    if status == MaintenanceStatus.COMPLETED:
+        return False
+    if status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
+        return True
+    start, end = record.window
+    return start <= now < end
+
+
+def is_upcoming(record: Record, now: datetime) -> bool:
+    """R3: a maintenance is upcoming while `scheduled` and its window has not started."""
+    if not record.is_maintenance or record.window is None:
+        return False
+    return record.latest.status == MaintenanceStatus.SCHEDULED and now < record.window[0]
+
+
+def worst(statuses: list[ComponentStatus]) -> ComponentStatus:
+    """R4: the most severe status by the explicit rank table; operational when empty."""
+    return max(statuses, key=COMPONENT_RANK.__getitem__, default=ComponentStatus.OPERATIONAL)
+
+
+def component_statuses(site: Site, now: datetime) -> dict[str, ComponentStatus]:
+    """R4: each component's status is the worst any open incident or active maintenance gives it."""
+    given: dict[str, list[ComponentStatus]] = {c.id: [] for c in site.components}
+    for record in site.records:
+        if is_open(record) or is_active(record, now):
+            for component_id, status in record.components:
+                given[component_id].append(status)
+    return {cid: worst(statuses) for cid, statuses in given.items()}
+
+
+def indicator_from_components(statuses: list[ComponentStatus]) -> tuple[Indicator, str]:
+    """R5: Statuspage's convention from component statuses to indicator and text."""
+    if statuses and all(s == ComponentStatus.MAJOR_OUTAGE for s in statuses):
+        return Indicator.CRITICAL, INDICATOR_TEXT[Indicator.CRITICAL]
+    top = worst(statuses)
+    if top == ComponentStatus.MAJOR_OUTAGE:
+        return Indicator.MAJOR, INDICATOR_TEXT[Indicator.MAJOR]
+    if top == ComponentStatus.PARTIAL_OUTAGE:
+        return Indicator.MINOR, INDICATOR_TEXT[Indicator.MINOR]
+    if top == ComponentStatus.DEGRADED_PERFORMANCE:
+        return Indicator.MINOR, DEGRADED_TEXT
+    if top == ComponentStatus.UNDER_MAINTENANCE:
+        return Indicator.MAINTENANCE, INDICATOR_TEXT[Indicator.MAINTENANCE]
+    return Indicator.NONE, INDICATOR_TEXT[Indicator.NONE]
+
+
+def raise_to_impact(indicator: Indicator, text: str, open_incidents: list[Record]) -> tuple[Indicator, str]:
+    """R6: the indicator is never better than the impact of any open incident."""
+    for record in open_incidents:
+        floor = IMPACT_INDICATOR[record.impact]
+        if INDICATOR_RANK[floor] > INDICATOR_RANK[indicator]:
+            indicator, text = floor, INDICATOR_TEXT[floor]
+    return indicator, text
+
+
+def group_components(site: Site, statuses: dict[str, ComponentStatus]) -> tuple[Group, ...]:
+    """R7: groups in order of their first component in statuspage.yaml; a group's status is its worst."""
+    order: list[str | None] = []
+    members: dict[str | None, list[Component]] = {}
+    for component in sorted(site.components, key=lambda c: c.position):
+        if component.group not in members:
+            order.append(component.group)
+            members[component.group] = []
+        members[component.group].append(component)
+    return tuple(
+        Group(
+            name=name,
+            components=tuple(members[name]),
+            status=worst([statuses[c.id] for c in members[name]]),
+        )
+        for name in order
+    )
+
+
+def snapshot(site: Site, now: datetime) -> Snapshot:
+    """Apply every rule at `now`."""
+    statuses = component_statuses(site, now)
+    open_incidents = sorted((r for r in site.records if is_open(r)), key=lambda r: (r.started_at, r.id), reverse=True)
+    indicator, text = indicator_from_components(list(statuses.values()))
+    indicator, text = raise_to_impact(indicator, text, open_incidents)
+    by_start = sorted(site.records, key=lambda r: (r.started_at, r.id))
+    return Snapshot(
+        now=now,
+        component_status=statuses,
+        indicator=indicator,
+        description=text,
+        groups=group_components(site, statuses),
+        open_incidents=tuple(open_incidents),
+        active_maintenance=tuple(r for r in by_start if is_active(r, now)),
+        upcoming_maintenance=tuple(r for r in by_start if is_upcoming(r, now)),
+    )

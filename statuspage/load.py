@@ -1,0 +1,590 @@
+"""Read `statuspage.yaml` and `incidents/*.yaml` into a `Site`, or report every problem.
+
+We validate the composed YAML node tree, not the constructed Python values, because
+only nodes carry the line and column an editor needs. Nothing stops at the first
+problem: each is recorded and the walk goes on, then one `SiteError` carries them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .model import (
+    ID_PATTERN,
+    INCIDENT_COMPONENT_STATUSES,
+    LANGUAGES,
+    Component,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    Kind,
+    MaintenanceStatus,
+    Problem,
+    Record,
+    Site,
+    SiteError,
+    Update,
+)
+
+CONFIG_NAME = "statuspage.yaml"
+INCIDENTS_DIR = "incidents"
+MAX_FILE_BYTES = 1_000_000  # far above any real record; bounds time and memory on hostile input
+MAX_DEPTH = 20  # our deepest legal nesting is 4; PyYAML recurses per level
+
+STR = "tag:yaml.org,2002:str"
+TAG_NAMES = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "empty",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+DURATION = re.compile(r"(\d+)\s*([smhd])")
+DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+E = TypeVar("E", bound=str)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and deep nesting while composing.
+
+    Refusing aliases defeats "billion laughs" expansion before it starts; no
+    field of ours needs them. The depth cap turns a RecursionError into a message.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                problem="anchors and aliases are not supported (expected plain values; repeat the text instead)",
+                problem_mark=mark,
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.MarkedYAMLError(
+                    problem=f"nesting deeper than {MAX_DEPTH} levels (expected at most 4)",
+                    problem_mark=mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+@dataclass(slots=True)
+class _Ref:
+    """A component id used by a record, kept with its place for the cross-file check."""
+
+    component_id: str
+    path: str
+    line: int
+    col: int
+
+
+class _File:
+    """Problems of one file, and typed readers over its nodes that record them."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        self.count = 0
+
+    def fail(self, node: Node | None, message: str) -> None:
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
+        self.problems.append(Problem(self.path, line, col, message))
+        self.count += 1
+
+    def mapping(
+        self,
+        node: Node,
+        what: str,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+    ) -> dict[str, Node] | None:
+        if not isinstance(node, MappingNode):
+            self.fail(node, f"{what} is {describe(node)} (expected a mapping of {', '.join(required + optional)})")
+            return None
+        allowed = required + optional
+        values: dict[str, Node] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
+                self.fail(key_node, f"key {describe(key_node)} in {what} (expected one of: {', '.join(allowed)})")
+                continue
+            key = key_node.value
+            if key in values:
+                self.fail(
+                    key_node,
+                    f"duplicate key '{key}' in {what}, first at line {first_line[key]} "
+                    "(expected each key once; YAML would silently keep the last)",
+                )
+                continue
+            if key not in allowed:
+                hint = did_you_mean(key, allowed)
+                self.fail(key_node, f"unknown key '{key}' in {what}{hint} (expected one of: {', '.join(allowed)})")
+                continue
+            values[key] = value_node
+            first_line[key] = key_node.start_mark.line + 1
+        for key in required:
+            if key not in values:
+                self.fail(node, f"missing key '{key}' in {what} (expected keys: {', '.join(required)})")
+        return values
+
+    def text(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
+        if isinstance(node, ScalarNode) and node.tag == STR:
+            if not node.value.strip() and not allow_empty:
+                self.fail(node, f"{what} is empty (expected text)")
+                return None
+            return str(node.value)
+        if isinstance(node, ScalarNode) and node.tag in TAG_NAMES and node.value:
+            self.fail(
+                node,
+                f"{what} is {TAG_NAMES[node.tag]}, YAML reads {node.value} that way "
+                f'(expected text; put it in quotes: "{node.value}")',
+            )
+            return None
+        self.fail(node, f"{what} is {describe(node)} (expected text)")
+        return None
+
+    def choice(self, node: Node, what: str, enum: Callable[[str], E], choices: tuple[str, ...]) -> E | None:
+        listed = ", ".join(choices)
+        if not isinstance(node, ScalarNode) or not node.value:
+            self.fail(node, f"{what} is {describe(node)} (expected one of: {listed})")
+            return None
+        if node.value not in choices:
+            shown = node.value if node.tag == STR else f"{node.value}, which YAML reads as {TAG_NAMES[node.tag]}"
+            self.fail(node, f"unknown {what} '{shown}'{did_you_mean(node.value, choices)} (expected one of: {listed})")
+            return None
+        return enum(node.value)
+
+    def moment(self, node: Node, what: str) -> datetime | None:
+        example = "(expected a time with an offset, like 2023-01-10T03:00:00Z or 2023-01-10T04:00:00+01:00)"
+        if not isinstance(node, ScalarNode) or not node.value:
+            self.fail(node, f"{what} is {describe(node)} {example}")
+            return None
+        try:
+            value = parse_time(node.value)
+        except ValueError:
+            self.fail(node, f"{what} '{node.value}' is not a valid time {example}")
+            return None
+        if value.tzinfo is None:
+            self.fail(node, f"{what} '{node.value}' has no UTC offset, so its moment is ambiguous {example}")
+            return None
+        return value
+
+    def sequence(self, node: Node, what: str, item: str) -> list[Node] | None:
+        if not isinstance(node, SequenceNode):
+            self.fail(node, f"{what} is {describe(node)} (expected a list of {item})")
+            return None
+        return list(node.value)
+
+
+def describe(node: Node | None) -> str:
+    """Name a node's type in an editor's words, for messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, ScalarNode):
+        if node.tag == "tag:yaml.org,2002:null" or not node.value:
+            return "empty"
+        if node.tag == STR:
+            return f"the text '{node.value}'"
+        return f"{TAG_NAMES.get(node.tag, 'a value')} ({node.value})"
+    return "missing"
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 / YAML timestamp; 'Z' and a space separator are accepted."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("a date without a time")
+    return datetime.fromisoformat(text)
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in '15m', '1h30m', '90s', '2d'; None when the text is not such a duration."""
+    text = text.strip().lower()
+    parts = DURATION.findall(text)
+    if not parts or DURATION.sub("", text).strip():
+        return None
+    return sum(int(n) * DURATION_SECONDS[unit] for n, unit in parts)
+
+
+def display_path(path: Path) -> str:
+    """Path as the editor typed it: relative to the current directory when that is shorter."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if len(rel) <= len(str(path)) else str(path)
+
+
+def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Node | None:
+    """Compose one file into nodes, turning every way it can fail into a Problem."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.append(
+                Problem(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes (expected a small record)")
+            )
+            return None
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror} (expected a readable file)"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # a UTF-8 byte order mark is legal YAML; accept it
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        problems.append(
+            Problem(shown, line, col, f"byte 0x{data[error.start]:02x} is not UTF-8 (expected a UTF-8 text file)")
+        )
+        return None
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (error.problem or "").strip()
+        if "\\t" in problem:
+            message = "tab character, which YAML does not allow in indentation (expected spaces)"
+        elif problem.endswith(")"):  # our own composer messages already say what is expected
+            message = problem
+        else:
+            context = f" {error.context}" if error.context else ""
+            message = f"invalid YAML: {problem or 'syntax error'}{context} (expected valid YAML)"
+        problems.append(Problem(shown, line, col, message))
+        return None
+    except yaml.YAMLError as error:
+        problems.append(Problem(shown, 1, 1, f"invalid YAML: {error} (expected valid YAML)"))
+        return None
+
+
+def load_site(root: Path) -> Site:
+    """Load and validate a whole site, raising SiteError with every problem at once."""
+    root = Path(root)
+    problems: list[Problem] = []
+    config_path = root / CONFIG_NAME
+    shown = display_path(config_path)
+    if not config_path.is_file():
+        raise SiteError([Problem(shown, 1, 1, "file not found (expected the site's statuspage.yaml)")])
+    config = _read_config(config_path, shown, problems)
+    known = {c.id for c in config.components} if config else set()
+    refs: list[_Ref] = []
+    records: list[Record] = []
+    for path in _record_files(root, problems):
+        record = _read_record(path, display_path(path), problems, refs)
+        if record is not None:
+            records.append(record)
+    _check_ids_unique(records, problems)
+    if config is not None:
+        for ref in refs:
+            if ref.component_id not in known:
+                problems.append(
+                    Problem(
+                        ref.path,
+                        ref.line,
+                        ref.col,
+                        f"unknown component '{ref.component_id}'{did_you_mean(ref.component_id, sorted(known))} "
+                        f"(expected a component id from {CONFIG_NAME}: {', '.join(sorted(known)) or 'none defined'})",
+                    )
+                )
+    if problems or config is None:
+        raise SiteError(problems)
+    records.sort(key=lambda r: (r.started_at, r.id), reverse=True)
+    return Site(
+        title=config.title,
+        base_url=config.base_url,
+        language=config.language,
+        timezone=config.timezone,
+        description=config.description,
+        max_age=config.max_age,
+        components=config.components,
+        records=tuple(records),
+        root=root,
+    )
+
+
+def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
+    """Every incidents/*.yaml (and *.yml) file, refusing links that leave the site."""
+    folder = root / INCIDENTS_DIR
+    if not folder.is_dir():
+        return
+    site = root.resolve()
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        if not path.resolve().is_relative_to(site):
+            problems.append(
+                Problem(
+                    display_path(path), 1, 1, "links to a file outside the site folder (expected a file in the site)"
+                )
+            )
+            continue
+        if path.is_file():
+            yield path
+
+
+def _check_ids_unique(records: list[Record], problems: list[Problem]) -> None:
+    """Two files may not claim one page: same stem, or stems equal ignoring case."""
+    seen: dict[str, Record] = {}
+    for record in sorted(records, key=lambda r: r.source):
+        key = record.id.casefold()
+        if key in seen:
+            problems.append(
+                Problem(
+                    record.source,
+                    1,
+                    1,
+                    f"id '{record.id}' is already used by {seen[key].source} (expected one file per id)",
+                )
+            )
+        else:
+            seen[key] = record
+
+
+@dataclass(slots=True)
+class _Config:
+    title: str
+    base_url: str
+    language: str
+    timezone: str
+    description: str | None
+    max_age: int | None
+    components: tuple[Component, ...]
+
+
+def _read_config(path: Path, shown: str, problems: list[Problem]) -> _Config | None:
+    root = read_yaml(path, shown, problems)
+    if root is None:
+        return None
+    f = _File(shown, problems)
+    keys = f.mapping(
+        root,
+        "statuspage.yaml",
+        ("title", "base_url", "components"),
+        ("language", "timezone", "description", "max_age"),
+    )
+    if keys is None:
+        return None
+    title = f.text(keys["title"], "title") if "title" in keys else None
+    base_url = _base_url(f, keys["base_url"]) if "base_url" in keys else None
+    language = "en"
+    if "language" in keys:
+        language = f.choice(keys["language"], "language", str, LANGUAGES) or "en"
+    timezone = "UTC"
+    if "timezone" in keys:
+        timezone = _timezone(f, keys["timezone"]) or "UTC"
+    description = f.text(keys["description"], "description") if "description" in keys else None
+    max_age = None
+    if "max_age" in keys:
+        raw = f.text(keys["max_age"], "max_age")
+        if raw is not None:
+            max_age = parse_duration(raw)
+            if not max_age:
+                f.fail(keys["max_age"], f"max_age '{raw}' is not a duration (expected e.g. 15m, 1h, 90s)")
+    components = _components(f, keys["components"]) if "components" in keys else ()
+    if f.count or title is None or base_url is None:
+        return None
+    return _Config(title, base_url, language, timezone, description, max_age, components)
+
+
+def _base_url(f: _File, node: Node) -> str | None:
+    url = f.text(node, "base_url")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        f.fail(node, f"base_url '{url}' is not an absolute web address (expected e.g. https://status.example.com/)")
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def _timezone(f: _File, node: Node) -> str | None:
+    name = f.text(node, "timezone")
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        f.fail(node, f"unknown timezone '{name}' (expected an IANA name like UTC or Europe/Paris)")
+        return None
+    return name
+
+
+def _components(f: _File, node: Node) -> tuple[Component, ...]:
+    items = f.sequence(node, "components", "components with id and name")
+    if items is None:
+        return ()
+    components: list[Component] = []
+    seen: dict[str, int] = {}
+    for position, item in enumerate(items, start=1):
+        keys = f.mapping(item, "a component", ("id", "name"), ("group", "description"))
+        if keys is None:
+            continue
+        cid = f.text(keys["id"], "component id") if "id" in keys else None
+        if cid is not None and not ID_PATTERN.fullmatch(cid):
+            f.fail(keys["id"], f"invalid component id '{cid}' (expected lowercase letters, digits and '-')")
+            cid = None
+        if cid is not None and cid in seen:
+            f.fail(keys["id"], f"duplicate component id '{cid}', first at line {seen[cid]} (expected unique ids)")
+            cid = None
+        name = f.text(keys["name"], "component name") if "name" in keys else None
+        group = f.text(keys["group"], "group") if "group" in keys else None
+        description = f.text(keys["description"], "description") if "description" in keys else None
+        if cid is not None and name is not None:
+            seen[cid] = keys["id"].start_mark.line + 1
+            components.append(Component(id=cid, name=name, group=group, description=description, position=position))
+    return tuple(components)
+
+
+INCIDENT_KEYS = (("title", "impact", "updates"), ("kind", "components", "postmortem"))
+MAINTENANCE_KEYS = (("kind", "title", "window", "updates"), ("components",))
+
+
+def _read_record(path: Path, shown: str, problems: list[Problem], refs: list[_Ref]) -> Record | None:
+    f = _File(shown, problems)
+    record_id = path.stem
+    if not ID_PATTERN.fullmatch(record_id):
+        f.fail(
+            None,
+            f"file name '{path.name}' is not a valid id "
+            "(expected lowercase letters, digits and '-', starting with a letter or digit, "
+            "like 2023-01-10-login-errors.yaml)",
+        )
+    root = read_yaml(path, shown, problems)
+    if root is None:
+        return None
+    kind = Kind.INCIDENT
+    if isinstance(root, MappingNode):
+        for key_node, value_node in root.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == "kind":
+                kind = f.choice(value_node, "kind", Kind, tuple(Kind)) or Kind.INCIDENT
+                break
+    maintenance = kind is Kind.MAINTENANCE
+    required, optional = MAINTENANCE_KEYS if maintenance else INCIDENT_KEYS
+    keys = f.mapping(root, f"a{' maintenance' if maintenance else 'n incident'}", required, optional)
+    if keys is None:
+        return None
+    title = f.text(keys["title"], "title") if "title" in keys else None
+    impact = Impact.NONE
+    if "impact" in keys:
+        impact = f.choice(keys["impact"], "impact", Impact, tuple(Impact)) or Impact.NONE
+    allowed = (ComponentStatus.UNDER_MAINTENANCE,) if maintenance else INCIDENT_COMPONENT_STATUSES
+    components = _record_components(f, keys.get("components"), allowed, refs)
+    window = _window(f, keys["window"]) if "window" in keys else None
+    statuses: tuple[str, ...] = tuple(MaintenanceStatus) if maintenance else tuple(IncidentStatus)
+    updates = _updates(f, keys["updates"], statuses) if "updates" in keys else ()
+    postmortem = f.text(keys["postmortem"], "postmortem") if "postmortem" in keys else None
+    if f.count or title is None:
+        return None
+    return Record(
+        id=record_id,
+        kind=kind,
+        title=title,
+        impact=impact,
+        components=components,
+        updates=updates,
+        window=window,
+        postmortem=postmortem,
+        source=shown,
+    )
+
+
+def _record_components(
+    f: _File, node: Node | None, allowed: tuple[ComponentStatus, ...], refs: list[_Ref]
+) -> tuple[tuple[str, ComponentStatus], ...]:
+    if node is None:
+        return ()
+    listed = ", ".join(allowed)
+    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        return ()
+    if not isinstance(node, MappingNode):
+        f.fail(node, f"components is {describe(node)} (expected a mapping of component id to one of: {listed})")
+        return ()
+    result: dict[str, ComponentStatus] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
+            f.fail(key_node, f"component {describe(key_node)} (expected a component id)")
+            continue
+        cid = key_node.value
+        if cid in result:
+            f.fail(key_node, f"duplicate component '{cid}' (expected each component once)")
+            continue
+        refs.append(_Ref(cid, f.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+        status = f.choice(value_node, f"status for component '{cid}'", ComponentStatus, allowed)
+        if status is not None:
+            result[cid] = status
+    return tuple(sorted(result.items()))
+
+
+def _window(f: _File, node: Node) -> tuple[datetime, datetime] | None:
+    keys = f.mapping(node, "window", ("start", "end"))
+    if keys is None or "start" not in keys or "end" not in keys:
+        return None
+    start = f.moment(keys["start"], "window start")
+    end = f.moment(keys["end"], "window end")
+    if start is None or end is None:
+        return None
+    if end <= start:
+        f.fail(
+            keys["end"],
+            f"window end {keys['end'].value} is not after its start {keys['start'].value} (expected end > start)",
+        )
+        return None
+    return start, end
+
+
+def _updates(f: _File, node: Node, statuses: tuple[str, ...]) -> tuple[Update, ...]:
+    items = f.sequence(node, "updates", "updates with at, status and message")
+    if items is None:
+        return ()
+    if not items:
+        f.fail(node, "updates is an empty list (expected at least one update)")
+        return ()
+    final = statuses[-1]
+    updates: list[Update] = []
+    previous: datetime | None = None
+    closed_at: int | None = None
+    for item in items:
+        keys = f.mapping(item, "an update", ("at", "status", "message"))
+        if keys is None:
+            continue
+        at = f.moment(keys["at"], "at") if "at" in keys else None
+        status = f.choice(keys["status"], "status", str, statuses) if "status" in keys else None
+        message = f.text(keys["message"], "message") if "message" in keys else None
+        if closed_at is not None:
+            f.fail(item, f"update after '{final}' at line {closed_at} (expected '{final}' to be the last update)")
+        if at is not None and previous is not None and at < previous:
+            f.fail(
+                keys["at"],
+                f"update at {keys['at'].value} is earlier than the update before it (expected updates oldest first)",
+            )
+        if at is not None:
+            previous = at
+        if status == final and closed_at is None:
+            closed_at = item.start_mark.line + 1
+        if at is not None and status is not None and message is not None:
+            updates.append(Update(at=at, status=status, message=message))
+    return tuple(updates)

@@ -1,0 +1,344 @@
+"""HTML pages: the Jinja environment, Markdown to safe HTML, dates, and every page.
+
+Templates display and never decide: what each page shows comes in from `derive`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import jinja2
+import markdown
+import nh3
+import yaml
+from babel.dates import format_skeleton, format_time, format_timedelta, get_datetime_format
+from markupsafe import Markup
+
+from .derive import Snapshot, is_active, is_open, is_upcoming
+from .model import BuildError, Component, Indicator, Record, Site, isoformat_z
+
+# What Markdown in incident files may produce; everything else is dropped (docs/security.md).
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4",
+    "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+HEADING = re.compile(r"<(/?)h([1-6])\b")
+RECENT_MONTHS = 3  # months on history/index.html, as Statuspage's history page shows
+
+# English words for every enum value a page shows; i18n/<lang>.yaml translates them.
+LABELS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "under_maintenance": "Under maintenance",
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "verifying": "Verifying",
+    "completed": "Completed",
+    "none": "None",
+    "minor": "Minor",
+    "major": "Major",
+    "critical": "Critical",
+    "open": "Ongoing",
+    "active": "In progress",
+    "upcoming": "Upcoming",
+    "past": "Past",
+}
+# Icon shape for the overall banner (docs/rules.md R5): the shape of the matching component status.
+BANNER_ICON = {
+    Indicator.NONE: "operational",
+    Indicator.MAINTENANCE: "under_maintenance",
+    Indicator.MINOR: "partial_outage",
+    Indicator.MAJOR: "major_outage",
+    Indicator.CRITICAL: "major_outage",
+}
+BANNER_COLOUR = {
+    Indicator.NONE: "#1a7f37",
+    Indicator.MAINTENANCE: "#0969da",
+    Indicator.MINOR: "#bc4c00",
+    Indicator.MAJOR: "#cf222e",
+    Indicator.CRITICAL: "#cf222e",
+}
+# Shows the stale-page warning (partials/stale.html); allowed by its hash in the CSP.
+STALE_SCRIPT = (
+    "(function(){var e=document.getElementById('stale');if(!e)return;"
+    "var b=Date.parse(e.getAttribute('data-built')),m=1e3*e.getAttribute('data-max-age');"
+    "function c(){if(Date.now()-b>m)e.hidden=false}c();setInterval(c,6e4)})();"
+)
+
+
+def default_theme() -> Path:
+    """The built-in theme: inside the wheel, else the source tree of an editable install."""
+    packaged = Path(str(resources.files("statuspage") / "templates"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _demote_headings(html: str) -> str:
+    """Shift Markdown headings two levels down: the page owns h1 and h2."""
+    return HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", html)
+
+
+class MarkdownRenderer:
+    """Markdown to sanitised HTML, one converter per build, memoised per text."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(extensions=["sane_lists", "tables", "fenced_code"], output_format="html")
+        self._cache: dict[str, Markup] = {}
+
+    def __call__(self, text: str | None) -> Markup:
+        if not text:
+            return Markup("")
+        if text not in self._cache:
+            html = _demote_headings(self._md.reset().convert(text))
+            clean = nh3.clean(
+                html,
+                tags=ALLOWED_TAGS,
+                attributes=ALLOWED_ATTRIBUTES,
+                url_schemes=ALLOWED_SCHEMES,
+                link_rel="nofollow noopener noreferrer",
+                strip_comments=True,
+            )
+            self._cache[text] = Markup(clean)
+        return self._cache[text]
+
+
+def load_catalog(theme_dirs: Iterable[Path], language: str) -> dict[str, str]:
+    """Translated strings from the first `i18n/<language>.yaml` found (site before default)."""
+    for folder in theme_dirs:
+        path = folder / "i18n" / f"{language}.yaml"
+        if path.is_file():
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return {str(k): str(v) for k, v in data.items()}
+    return {}
+
+
+class Theme:
+    """A Jinja environment bound to one site: its overrides, language and timezone."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.zone = ZoneInfo(site.timezone)
+        default = default_theme()
+        own = site.root / "templates"
+        self.dirs = [d for d in (own, default) if d.is_dir()]
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(d) for d in self.dirs], followlinks=False),
+                jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(default))}),
+            ]
+        )
+        self.env = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.catalog = load_catalog(self.dirs, site.language)
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            self.gettext, self.ngettext, newstyle=True
+        )
+        self.markdown = MarkdownRenderer()
+        self.env.filters["markdown"] = self.markdown
+        self.env.filters["when"] = self.when
+        self.env.filters["date"] = self.date
+        self.env.filters["month"] = self.month_name
+        self.env.filters["iso"] = isoformat_z
+        self.env.filters["label"] = self.label
+        self.assets = self._assets()
+        script_hash = base64.b64encode(hashlib.sha256(STALE_SCRIPT.encode()).digest()).decode()
+        script_src = f"'sha256-{script_hash}'" if site.max_age else "'none'"
+        self.csp = (
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+            f"script-src {script_src}; base-uri 'none'; form-action 'none'"
+        )
+        self.globals: dict[str, Any] = {
+            "csp": self.csp,
+            "stale_script": Markup(STALE_SCRIPT),
+            "max_age_text": format_timedelta(timedelta(seconds=site.max_age or 0), threshold=10, locale=site.language),
+        }
+
+    def label(self, value: str) -> str:
+        """Words for an enum value, in the site language."""
+        return self.gettext(LABELS.get(str(value), str(value)))
+
+    def gettext(self, message: str) -> str:
+        return self.catalog.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        key = singular if n == 1 else plural
+        return self.catalog.get(key, key)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def when(self, moment: datetime) -> Markup:
+        """A `<time>` element: machine-readable UTC, human text in the site's zone and language."""
+        local = self.local(moment)
+        language = self.site.language
+        text = (
+            str(get_datetime_format("medium", locale=language))
+            .replace("{1}", format_skeleton("yMMMd", local, locale=language))
+            .replace("{0}", format_time(local, "short", locale=language))
+        )
+        return Markup('<time datetime="{}">{} {}</time>').format(isoformat_z(moment), text, local.strftime("%Z"))
+
+    def date(self, moment: datetime) -> str:
+        return format_skeleton("yMMMd", self.local(moment), locale=self.site.language)
+
+    def month_name(self, key: str) -> str:
+        """'2023-01' as 'January 2023' in the site language."""
+        year, month = (int(part) for part in key.split("-"))
+        text = format_skeleton("yMMMM", datetime(year, month, 15, tzinfo=self.zone), locale=self.site.language)
+        return text[:1].upper() + text[1:]
+
+    def _assets(self) -> dict[str, tuple[str, bytes]]:
+        """Static files keyed by logical name, published under a content hash for long caching."""
+        assets: dict[str, tuple[str, bytes]] = {}
+        for folder in reversed(self.dirs):  # the site's own files win
+            static = folder / "static"
+            if not static.is_dir():
+                continue
+            for path in sorted(static.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    name = path.relative_to(static).as_posix()
+                    data = path.read_bytes()
+                    digest = hashlib.sha256(data).hexdigest()[:10]
+                    stem, dot, ext = name.rpartition(".")
+                    hashed = f"static/{stem}.{digest}.{ext}" if dot else f"static/{name}.{digest}"
+                    assets[name] = (hashed, data)
+        return assets
+
+    def render(self, template: str, path: str, **context: Any) -> bytes:
+        """Render one page at output `path`; links in it are relative to that path."""
+        depth = path.count("/")
+        root = "../" * depth
+        try:
+            page = self.env.get_template(template).render(
+                site=self.site,
+                path=path,
+                root=root,
+                home=root or "./",
+                **self.globals,
+                canonical=self.site.base_url + (path.removesuffix("index.html")),
+                asset=lambda name: root + self.assets[name][0],
+                **context,
+            )
+        except jinja2.TemplateSyntaxError as error:
+            raise BuildError(f"templates/{error.name}:{error.lineno}: {error.message}") from error
+        except jinja2.TemplateError as error:
+            raise BuildError(f"{_template_location(error)}{error}") from error
+        return page.encode("utf-8")
+
+
+def _template_location(error: BaseException) -> str:
+    """'templates/x.html:12: ' from the innermost template frame of a render error."""
+    found = ""
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".svg")):
+            found = f"templates/{Path(filename).name}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return found
+
+
+def favicon(indicator: Indicator) -> str:
+    """A data: URL SVG dot in the banner colour, so a browser tab shows the status too."""
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+        f"<circle cx='8' cy='8' r='7' fill='{BANNER_COLOUR[indicator]}'/></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg)
+
+
+def month_key(record: Record, zone: ZoneInfo) -> str:
+    return record.started_at.astimezone(zone).strftime("%Y-%m")
+
+
+def by_month(records: Iterable[Record], zone: ZoneInfo) -> list[tuple[str, list[Record]]]:
+    """Records grouped by month of start in the site's zone, newest month and record first."""
+    months: dict[str, list[Record]] = {}
+    for record in sorted(records, key=lambda r: (r.started_at, r.id), reverse=True):
+        months.setdefault(month_key(record, zone), []).append(record)
+    return sorted(months.items(), reverse=True)
+
+
+def record_state(record: Record, snap: Snapshot) -> str:
+    """One word for where a record stands now, for labels and CSS."""
+    if record.is_maintenance:
+        if is_active(record, snap.now):
+            return "active"
+        if is_upcoming(record, snap.now):
+            return "upcoming"
+        return "completed" if record.resolved_at else "past"
+    return "open" if is_open(record) else "resolved"
+
+
+def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict[str, bytes]:
+    """Every HTML page and static asset of the site, keyed by output path."""
+    theme = theme or Theme(site)
+    zone = theme.zone
+    common: dict[str, Any] = {
+        "snap": snap,
+        "state": lambda r: record_state(r, snap),
+        "status_of": snap.component_status,
+        "banner_icon": BANNER_ICON[snap.indicator],
+        "favicon": favicon(snap.indicator),
+    }
+    pages: dict[str, bytes] = {hashed: data for hashed, data in theme.assets.values()}
+    pages["index.html"] = theme.render("index.html", "index.html", **common)
+    months = by_month(site.records, zone)
+    month_keys = [key for key, _ in months]
+    pages["history/index.html"] = theme.render(
+        "history.html", "history/index.html", months=months[:RECENT_MONTHS], all_months=months, month=None, **common
+    )
+    for i, (key, records) in enumerate(months):
+        pages[f"history/{key}/index.html"] = theme.render(
+            "history.html",
+            f"history/{key}/index.html",
+            months=[(key, records)],
+            all_months=months,
+            month=key,
+            newer=month_keys[i - 1] if i > 0 else None,
+            older=month_keys[i + 1] if i + 1 < len(month_keys) else None,
+            **common,
+        )
+    for record in site.records:
+        pages[f"incidents/{record.id}/index.html"] = theme.render(
+            "incident.html", f"incidents/{record.id}/index.html", record=record, **common
+        )
+    for component in site.components:
+        pages[f"components/{component.id}/index.html"] = theme.render(
+            "component.html",
+            f"components/{component.id}/index.html",
+            component=component,
+            months=by_month(_touching(site.records, component), zone),
+            **common,
+        )
+    return pages
+
+
+def _touching(records: Iterable[Record], component: Component) -> Iterator[Record]:
+    return (r for r in records if any(cid == component.id for cid, _ in r.components))
