@@ -93,8 +93,12 @@ def default_theme() -> Path:
 
 
 def _demote_headings(html: str) -> str:
-    """Shift Markdown headings two levels down: the page owns h1 and h2."""
-    return HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", html)
+    """Make the text's top heading level h3: the page owns h1 and h2, and levels must not skip."""
+    levels = [int(m.group(2)) for m in HEADING.finditer(html)]
+    if not levels:
+        return html
+    shift = 3 - min(levels)
+    return HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
 
 
 class MarkdownRenderer:

@@ -1,0 +1,233 @@
+"""End to end: real sites built into temporary folders, read back with real parsers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import pytest
+
+from conftest import CONFIG, NOW, REPO, build_site, incident, maintenance
+from helpers import page, soup, text, tree_digest
+
+EXAMPLE_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "_site"
+    build_site(REPO, out, now=EXAMPLE_NOW)
+    return out
+
+
+def test_example_index_shows_derived_status(example: Path) -> None:
+    index = page(example, "index.html")
+    assert text(index.find("h1")) == "Partially Degraded Service"
+    assert len(index.find_all("h1")) == 1
+    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    assert rows["Webhooks"] == "Degraded performance"
+    assert rows["Website"] == "Operational"
+    incidents = index.find(id="incidents-heading").find_parent("section")
+    assert "Webhook deliveries delayed" in text(incidents)
+    assert "Monitoring" in text(incidents)  # the latest update is shown
+    upcoming = index.find(id="upcoming-heading").find_parent("section")
+    assert "API gateway migration" in text(upcoming)
+
+
+def test_example_every_relative_link_resolves(example: Path) -> None:
+    """Links are relative, so the site works under any sub-path; each one must hit a file."""
+    checked = 0
+    for html in example.rglob("*.html"):
+        doc = soup(html.read_bytes())
+        here = "http://h/" + html.relative_to(example).as_posix()
+        for tag in doc.find_all(["a", "link"]):
+            href = tag.get("href")
+            if not href or href.startswith(("https://status.chirp.example", "data:", "#", "mailto:")):
+                continue
+            assert not href.startswith(("/", "http")), f"{html}: absolute link {href}"
+            target = urlsplit(urljoin(here, href)).path.lstrip("/")
+            path = example / target
+            if target == "" or target.endswith("/"):
+                path = path / "index.html"
+            assert path.is_file(), f"{html.relative_to(example)}: broken link {href}"
+            checked += 1
+    assert checked > 200
+
+
+def test_incident_page_has_full_timeline_newest_first_and_postmortem(example: Path) -> None:
+    doc = page(example, "incidents/2025-12-28-login-failures/index.html")
+    assert text(doc.find("h1")) == "Users unable to log in on the web"
+    statuses = [text(h.find(class_="tag")) for h in doc.select(".timeline li h3")]
+    assert statuses == ["Resolved", "Monitoring", "Identified", "Investigating", "Investigating"]
+    times = [t["datetime"] for t in doc.select(".timeline time")]
+    assert times == sorted(times, reverse=True)
+    assert times[0] == "2025-12-29T11:30:00.000Z"
+    postmortem = doc.find(id="postmortem-heading").find_parent("section")
+    assert [text(h) for h in postmortem.find_all("h3")] == ["What happened", "Why", "What we are changing"]
+    affected = {text(li.find(class_="name")): text(li.find(class_="status")) for li in doc.select(".components li")}
+    assert affected == {
+        "Login and sign-up": "Major outage",
+        "Website": "Partial outage",
+        "Public API": "Degraded performance",
+    }
+
+
+def test_history_paginated_by_month_newest_first(example: Path) -> None:
+    index = page(example, "history/index.html")
+    months = [text(h) for h in index.select("main section h2")]
+    assert months == ["January 2027", "November 2026", "October 2026"]
+    archive = [text(a) for a in index.select(".archive a")]
+    assert archive[0] == "January 2027" and archive[-1] == "December 2025"
+    assert len(archive) == 10  # 11 records, two in November 2026
+    december = page(example, "history/2025-12/index.html")
+    assert "Users unable to log in on the web" in text(december.find("main"))
+    assert december.select_one('a[rel="prev"]')["href"] == "../../history/2026-02/"
+
+
+def test_feeds_parse_and_carry_required_elements(example: Path) -> None:
+    for name, version in (("history.atom", "atom10"), ("history.rss", "rss20")):
+        feed = feedparser.parse((example / name).read_bytes())
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert feed.version == version
+        assert feed.feed.title == "Chirp Status: history"
+        self_links = [link.href for link in feed.feed.links if link.rel == "self"]
+        assert self_links == [f"https://status.chirp.example/{name}"]
+        ids = [e.id for e in feed.entries]
+        assert len(ids) == len(set(ids)) == 11
+        assert ids[0] == "https://status.chirp.example/incidents/2026-11-24-webhook-delays/"
+        if version == "atom10":
+            updated = [e.updated_parsed for e in feed.entries]
+            assert updated == sorted(updated, reverse=True)
+        assert all(e.published_parsed and e.link.startswith("https://") for e in feed.entries)
+        assert "Monitoring" in feed.entries[0].summary
+    rss = (example / "history.rss").read_text()
+    assert "<pubDate>Tue, 24 Nov 2026 16:20:00 +0000</pubDate>" in rss  # RFC 822
+    assert "<lastBuildDate>Tue, 24 Nov 2026 17:05:00 +0000</lastBuildDate>" in rss
+
+
+def test_component_feed_lists_only_its_records(example: Path) -> None:
+    feed = feedparser.parse((example / "components/media/feed.atom").read_bytes())
+    assert not feed.bozo
+    assert [e.title for e in feed.entries] == ["Image and video uploads failing"]
+
+
+def test_build_twice_is_byte_identical(tmp_path: Path) -> None:
+    build_site(REPO, tmp_path / "a", now=EXAMPLE_NOW)
+    build_site(REPO, tmp_path / "b", now=EXAMPLE_NOW)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+
+
+def test_works_under_a_sub_path(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    config = CONFIG.replace("https://status.example.com/", "https://example.com/status")
+    out = tmp_path / "out"
+    build_site(make_site(config=config, incidents={"a": incident()}), out)
+    feed = feedparser.parse((out / "history.atom").read_bytes())
+    assert [link.href for link in feed.feed.links if link.rel == "self"] == ["https://example.com/status/history.atom"]
+    assert feed.entries[0].link == "https://example.com/status/incidents/a/"
+    doc = page(out, "incidents/a/index.html")
+    assert doc.find("link", rel="canonical")["href"] == "https://example.com/status/incidents/a/"
+    assert doc.find("link", rel="stylesheet")["href"].startswith("../../static/style.")
+
+
+def test_markdown_is_rendered_and_sanitised(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    body = incident().replace(
+        "message: Update 0.",
+        'message: "**Bold** <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"',
+    )
+    out = tmp_path / "out"
+    build_site(make_site(incidents={"a": body}), out)
+    html = (out / "incidents/a/index.html").read_text()
+    assert "<strong>Bold</strong>" in html
+    for bad in ("<script>alert", "javascript:", "onerror", "<img"):
+        assert bad not in html
+    atom = (out / "history.atom").read_text()
+    assert "&lt;strong&gt;Bold" in atom and "alert(1)" not in atom
+
+
+def test_maintenance_window_shown_and_active(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site(incidents={"m": maintenance(start="2026-11-25T11:00:00Z", end="2026-11-25T13:00:00Z")})
+    out = tmp_path / "out"
+    build_site(root, out)
+    index = page(out, "index.html")
+    assert text(index.find("h1")) == "Service Under Maintenance"
+    assert "Maintenance in progress" in text(index)
+    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    assert rows["Database"] == "Under maintenance"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "statuspage", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
+
+
+def test_failed_build_leaves_previous_output_untouched(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site(incidents={"a": incident()})
+    out = tmp_path / "out"
+    assert run_cli("build", str(root), "-o", str(out), "--now", "2026-11-25T12:00:00Z").returncode == 0
+    before = tree_digest(out)
+    (root / "incidents" / "b.yaml").write_text("title: [broken\n")
+    result = run_cli("build", str(root), "-o", str(out), "--now", "2026-11-25T12:00:00Z")
+    assert result.returncode == 1
+    assert "b.yaml:2:1: invalid YAML" in result.stderr
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.lock"]
+
+
+def test_template_error_leaves_previous_output_untouched(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site(incidents={"a": incident()})
+    out = tmp_path / "out"
+    build_site(root, out)
+    before = tree_digest(out)
+    (root / "templates").mkdir()
+    (root / "templates" / "index.html").write_text("{% extends 'base.html' %}{% block main %}{{ nope }}{% endblock %}")
+    result = run_cli("build", str(root), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: templates/index.html:1: 'nope' is undefined")
+    assert tree_digest(out) == before
+
+
+def test_unchanged_files_keep_their_mtime(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site(incidents={"a": incident(), "b": incident(title="Other")})
+    out = tmp_path / "out"
+    build_site(root, out)
+    stamp = (out / "incidents/b/index.html").stat().st_mtime_ns
+    (root / "incidents" / "a.yaml").write_text(incident(title="Renamed"))
+    build_site(root, out)
+    assert "Renamed" in (out / "incidents/a/index.html").read_text()
+    assert (out / "incidents/b/index.html").stat().st_mtime_ns == stamp
+
+
+def test_source_date_epoch_equals_now(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site(incidents={"a": incident()})
+    env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+    assert run_cli("build", str(root), "-o", str(tmp_path / "a"), env=env).returncode == 0
+    assert run_cli("build", str(root), "-o", str(tmp_path / "b"), "--now", NOW.isoformat()).returncode == 0
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_build(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site(incidents={"a": incident()})
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    result = run_cli("build", str(root), "-o", str(precious))
+    assert result.returncode == 1
+    assert "is not empty and holds no previous build" in result.stderr
+    assert (precious / "thesis.txt").read_text() == "years of work"
+
+
+def test_example_site_copy_builds_from_its_own_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "incidents", site / "incidents")
+    shutil.copy(REPO / "statuspage.yaml", site)
+    result = run_cli("build", "--now", "2026-11-25T12:00:00Z", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built _site: 11 records")
+    assert (site / "_site" / "index.html").is_file()

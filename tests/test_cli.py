@@ -1,0 +1,82 @@
+"""The command line through its real entry point: exit codes, streams, help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import incident
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "statuspage", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_check_ok_prints_one_line_summary(make_site: Callable[..., Path]) -> None:
+    result = run("check", str(make_site(incidents={"a": incident()})), "--now", "2026-11-25T12:00:00Z")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("OK: 3 components, 1 records")
+    assert lines[0].endswith("status: Partial System Outage")
+    assert result.stderr == ""
+
+
+def test_check_invalid_exits_1_with_all_problems_on_stderr(make_site: Callable[..., Path]) -> None:
+    root = make_site(incidents={"a": incident(impact="huge"), "b": incident(components="nope: major_outage")})
+    result = run("check", ".", cwd=root)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "incidents/a.yaml:2:9: unknown impact 'huge' (expected one of: none, minor, major, critical)",
+        "incidents/b.yaml:4:3: unknown component 'nope' (expected a component id from statuspage.yaml: api, db, web)",
+        "2 problems in 2 files",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_writes_nothing(make_site: Callable[..., Path]) -> None:
+    root = make_site(incidents={"a": incident()})
+    before = sorted(p.name for p in root.iterdir())
+    assert run("check", str(root)).returncode == 0
+    assert sorted(p.name for p in root.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["build", "--now", "yesterday"], ["build", "--now", "2026-11-25T12:00:00"], ["frobnicate"], ["build", "--bogus"]],
+    ids=["unparsable-now", "naive-now", "unknown-command", "unknown-option"],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert "Error:" in result.stderr
+
+
+def test_build_default_output_is_site_underscore_site(make_site: Callable[..., Path]) -> None:
+    root = make_site(incidents={"a": incident()})
+    result = run("build", str(root), "-q")
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert (root / "_site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("command", ["build", "check", "serve"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "example:" in result.stdout
+    assert f"statuspage {command}" in result.stdout
+
+
+def test_version() -> None:
+    from statuspage import __version__
+
+    result = run("--version")
+    assert result.stdout.strip() == f"statuspage {__version__}"
