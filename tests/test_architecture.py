@@ -39,7 +39,9 @@ def test_imports_point_down_the_data_flow() -> None:
 
 def test_init_holds_only_the_version() -> None:
     tree = ast.parse((PACKAGE / "__init__.py").read_text())
-    names = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)]
+    names = [
+        t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
+    ]
     assert names == ["__version__"]
 
 

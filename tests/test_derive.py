@@ -42,18 +42,32 @@ COMPONENTS = (
 )
 
 
-def incident(*statuses: str, impact: Impact = Impact.MAJOR, affects: dict[str, ComponentStatus] | None = None,
-             rid: str = "inc") -> Record:
+def incident(
+    *statuses: str, impact: Impact = Impact.MAJOR, affects: dict[str, ComponentStatus] | None = None, rid: str = "inc"
+) -> Record:
     updates = tuple(Update(at=NOW - HOUR * (len(statuses) - i), status=s, message="m") for i, s in enumerate(statuses))
-    return Record(id=rid, kind=Kind.INCIDENT, title="t", impact=impact,
-                  components=tuple(sorted((affects or {}).items())), updates=updates)
+    return Record(
+        id=rid,
+        kind=Kind.INCIDENT,
+        title="t",
+        impact=impact,
+        components=tuple(sorted((affects or {}).items())),
+        updates=updates,
+    )
 
 
-def maintenance(*statuses: str, start: datetime, end: datetime, affects: dict[str, ComponentStatus] | None = None,
-                rid: str = "mnt") -> Record:
+def maintenance(
+    *statuses: str, start: datetime, end: datetime, affects: dict[str, ComponentStatus] | None = None, rid: str = "mnt"
+) -> Record:
     updates = tuple(Update(at=NOW - 10 * HOUR + i * HOUR, status=s, message="m") for i, s in enumerate(statuses))
-    return Record(id=rid, kind=Kind.MAINTENANCE, title="t", components=tuple(sorted((affects or {"db": MAINT}).items())),
-                  updates=updates, window=(start, end))
+    return Record(
+        id=rid,
+        kind=Kind.MAINTENANCE,
+        title="t",
+        components=tuple(sorted((affects or {"db": MAINT}).items())),
+        updates=updates,
+        window=(start, end),
+    )
 
 
 def site(*records: Record, components: tuple[Component, ...] = COMPONENTS) -> Site:
@@ -61,6 +75,7 @@ def site(*records: Record, components: tuple[Component, ...] = COMPONENTS) -> Si
 
 
 # R1 ------------------------------------------------------------------------
+
 
 def test_r1_incident_open_until_latest_update_resolved() -> None:
     """R1. An incident is open until its latest update is `resolved`."""
@@ -71,8 +86,14 @@ def test_r1_incident_open_until_latest_update_resolved() -> None:
 
 def test_r1_latest_update_counts_even_when_after_now() -> None:
     """R1. The latest update counts even if its time is later than the build's moment."""
-    future = Record(id="f", kind=Kind.INCIDENT, title="t", impact=Impact.MAJOR, components=(),
-                    updates=(Update(at=NOW + HOUR, status="investigating", message="m"),))
+    future = Record(
+        id="f",
+        kind=Kind.INCIDENT,
+        title="t",
+        impact=Impact.MAJOR,
+        components=(),
+        updates=(Update(at=NOW + HOUR, status="investigating", message="m"),),
+    )
     assert is_open(future)
     assert snapshot(site(future), NOW).indicator is Indicator.MAJOR
 
@@ -83,6 +104,7 @@ def test_r1_maintenance_is_never_an_open_incident() -> None:
 
 
 # R2 ------------------------------------------------------------------------
+
 
 def test_r2_maintenance_active_inside_window() -> None:
     """R2. A maintenance is active while not completed and the moment is inside its window."""
@@ -112,6 +134,7 @@ def test_r2_scheduled_maintenance_outside_window_is_not_active() -> None:
 
 # R3 ------------------------------------------------------------------------
 
+
 def test_r3_scheduled_before_window_is_upcoming() -> None:
     """R3. A maintenance is upcoming while its latest update is `scheduled` and its window has not started."""
     assert is_upcoming(maintenance("scheduled", start=NOW + HOUR, end=NOW + 2 * HOUR), NOW)
@@ -131,6 +154,7 @@ def test_r3_scheduled_after_window_is_neither_active_nor_upcoming() -> None:
 
 
 # R4 ------------------------------------------------------------------------
+
 
 def test_r4_component_takes_worst_status_of_open_incidents() -> None:
     """R4. A component's status is the worst that any open incident or active maintenance gives it."""
@@ -172,6 +196,7 @@ def test_r4_upcoming_maintenance_changes_no_component() -> None:
 
 # R5 ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("statuses", "indicator", "text"),
     [
@@ -199,6 +224,7 @@ def test_r5_only_maintenance_gives_maintenance() -> None:
 
 
 # R6 ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("impact", "indicator", "text"),
@@ -247,6 +273,7 @@ def test_r6_resolved_incident_does_not_raise() -> None:
 
 
 # R7 ------------------------------------------------------------------------
+
 
 def test_r7_groups_in_config_order_with_worst_status() -> None:
     """R7. Groups appear in the order of their first component; a group's status is its worst."""

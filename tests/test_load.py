@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, incident
 from statuspage.load import load_site
 from statuspage.model import Kind, SiteError
+
+from conftest import CONFIG, incident
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +71,9 @@ def test_unknown_key_suggests(make_site: Callable[..., Path]) -> None:
 
 def test_missing_key(make_site: Callable[..., Path]) -> None:
     line = one_problem(make_site, GOOD.replace("impact: major\n", ""))
-    assert line == "site/incidents/x.yaml:1:1: missing key 'impact' in an incident (expected keys: title, impact, updates)"
+    assert (
+        line == "site/incidents/x.yaml:1:1: missing key 'impact' in an incident (expected keys: title, impact, updates)"
+    )
 
 
 def test_wrong_type(make_site: Callable[..., Path]) -> None:
@@ -81,8 +84,7 @@ def test_wrong_type(make_site: Callable[..., Path]) -> None:
 def test_boolean_trap_suggests_quotes(make_site: Callable[..., Path]) -> None:
     line = one_problem(make_site, GOOD.replace("title: Something broke", "title: no"))
     assert line == (
-        "site/incidents/x.yaml:1:8: title is a boolean, YAML reads no that way "
-        '(expected text; put it in quotes: "no")'
+        'site/incidents/x.yaml:1:8: title is a boolean, YAML reads no that way (expected text; put it in quotes: "no")'
     )
 
 
@@ -188,7 +190,9 @@ def test_empty_updates(make_site: Callable[..., Path]) -> None:
 
 
 def test_config_problems(make_site: Callable[..., Path]) -> None:
-    config = CONFIG.replace("https://status.example.com/", "status.example.com").replace("timezone: UTC", "timezone: Mars/Olympus")
+    config = CONFIG.replace("https://status.example.com/", "status.example.com").replace(
+        "timezone: UTC", "timezone: Mars/Olympus"
+    )
     found = problems(make_site(config=config))
     assert found == [
         "site/statuspage.yaml:2:11: base_url 'status.example.com' is not an absolute web address "
