@@ -80,28 +80,28 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             raise yaml.MarkedYAMLError(
                 problem="anchors and aliases are not supported (expected plain values; repeat the text instead)",
-                problem_mark=event.start_mark,
+                problem_mark=mark,
             )
         tag = getattr(event, "tag", None)
         if tag is not None and tag not in ALLOWED_TAGS:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
             raise yaml.MarkedYAMLError(
                 problem=f"tag '{shown}' is not supported (expected plain values without tags; quote text instead)",
-                problem_mark=event.start_mark,
+                problem_mark=mark,
             )
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise yaml.MarkedYAMLError(
                 problem=f"more than {MAX_NODES} values in one file (expected a small record; split it into files)",
-                problem_mark=event.start_mark,
+                problem_mark=mark,
             )
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise yaml.MarkedYAMLError(
                     problem=f"nesting deeper than {MAX_DEPTH} levels (expected at most 4)",
                     problem_mark=mark,
