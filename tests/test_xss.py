@@ -98,7 +98,8 @@ def hostile_site(root: Path) -> Path:
                 else ("2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z")
             )
             steps = "".join(
-                f"  - at: 2026-11-20T0{n}:00:00Z\n    status: {'scheduled' if n < 3 else 'in_progress'}\n    message: {q(p)}\n"
+                f"  - at: 2026-11-20T0{n}:00:00Z\n    status: {'scheduled' if n < 3 else 'in_progress'}\n"
+                f"    message: {q(p)}\n"
                 for n, p in enumerate(chunk)
             )
             incidents[f"r{i:03d}"] = (
@@ -187,7 +188,7 @@ def xml_dangers(path: Path, out: Path) -> list[str]:
             found.append(f"{rel}: <{name}> {element.text[:40]!r}")
         in_item = element.getparent() is not None and etree.QName(element.getparent()).localname == "item"
         is_html = element.get("type") in ("html", "xhtml") or (name == "description" and in_item)
-        if name in HTML_CONTENT and is_html or name == "encoded":
+        if (name in HTML_CONTENT and is_html) or name == "encoded":
             markup = (
                 element.text or "" if element.get("type") != "xhtml" else etree.tostring(element, encoding="unicode")
             )
@@ -332,7 +333,8 @@ def server(out: Path) -> Iterator[str]:
 
 WATCH = """
 window.__xss_csp = [];
-document.addEventListener('securitypolicyviolation', e => window.__xss_csp.push(e.violatedDirective + ' ' + e.blockedURI));
+document.addEventListener('securitypolicyviolation',
+  e => window.__xss_csp.push(e.violatedDirective + ' ' + e.blockedURI));
 """
 DOM_SCAN = """() => {
   const found = [];
