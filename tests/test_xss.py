@@ -98,7 +98,7 @@ def hostile_site(root: Path) -> Path:
                 else ("2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z")
             )
             steps = "".join(
-                f"  - at: 2026-11-20T0{n}:00:00Z\n    status: {'scheduled' if n < 3 else 'in_progress'}\n"
+                f"  - at: 2026-11-20T0{n}:00:00Z\n    status: {'in_progress' if n == 3 and i % 8 == 3 else 'scheduled'}\n"
                 f"    message: {q(p)}\n"
                 for n, p in enumerate(chunk)
             )
