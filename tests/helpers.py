@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 
@@ -27,3 +30,16 @@ def page(out: Path, path: str) -> BeautifulSoup:
 
 def text(node: object) -> str:
     return " ".join(str(getattr(node, "get_text", lambda *a, **k: node)(" ", strip=True)).split())
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def require_chromium() -> str:
+    """Path of the Chromium binary; skip without it, but fail in CI (CI=true), where it must be installed."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI (install the Debian package chromium)")
+        pytest.skip("chromium is not installed")
+    return found

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import CONFIG, REPO, build_site, incident, maintenance, write_site
-from helpers import soup
-from test_xss import CHROMIUM_ARGS, chromium
+from helpers import CHROMIUM_ARGS, require_chromium, soup
 
 FORBIDDEN_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:", "data:", "blob:"}
 
@@ -102,7 +101,7 @@ def served(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
 
 def test_browser_enforces_the_policy(tmp_path: Path, served: Callable[[Path], str]) -> None:
     """An inline script that is not ours (a careless template override) is blocked; our hashed one runs."""
-    executable = chromium()
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     root = tmp_path / "site"

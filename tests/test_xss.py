@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -38,10 +36,9 @@ from lxml import etree
 from statuspage.render import STALE_SCRIPT
 
 from conftest import NOW, build_site, write_site
-from helpers import soup, text
+from helpers import CHROMIUM_ARGS, require_chromium, soup, text
 
 DATA = Path(__file__).resolve().parent / "data" / "xss.txt"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 XML_TYPES = {".atom", ".rss", ".xml", ".svg"}
 PASSIVE_TYPES = {".css", ".png", ".ico", ".woff", ".woff2", ".txt", ".webmanifest"}
 SCRIPT_URL = re.compile(r"^(javascript|vbscript|livescript|data:text/html|data:application/(x|xhtml))", re.I)
@@ -98,7 +95,8 @@ def hostile_site(root: Path) -> Path:
                 else ("2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z")
             )
             steps = "".join(
-                f"  - at: 2026-11-20T0{n}:00:00Z\n    status: {'in_progress' if n == 3 and i % 8 == 3 else 'scheduled'}\n"
+                f"  - at: 2026-11-20T0{n}:00:00Z\n"
+                f"    status: {'in_progress' if n == 3 and i % 8 == 3 else 'scheduled'}\n"
                 f"    message: {q(p)}\n"
                 for n, p in enumerate(chunk)
             )
@@ -309,15 +307,6 @@ def test_calendar_has_no_script_urls(out: Path) -> None:
 # --- Chromium ------------------------------------------------------------------------------------------
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (install the Debian package chromium)")
-        pytest.skip("chromium is not installed")
-    return found
-
-
 @pytest.fixture(scope="module")
 def server(out: Path) -> Iterator[str]:
     class Quiet(SimpleHTTPRequestHandler):
@@ -355,11 +344,10 @@ DOM_SCAN = """() => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = chromium()
-    sync_api = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") != "true" else None
-    if sync_api is None:
-        from playwright import sync_api
-    with sync_api.sync_playwright() as p:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
