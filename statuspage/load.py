@@ -43,6 +43,7 @@ CONFIG_NAME = "statuspage.yaml"
 INCIDENTS_DIR = "incidents"
 OUTSIDE = "links to a file outside the site folder (expected a file in the site)"
 STR = "tag:yaml.org,2002:str"
+MERGE = "tag:yaml.org,2002:merge"
 MAX_FILE_BYTES = 1_000_000  # far above any real record; bounds time and memory on hostile input
 MAX_DEPTH = 20  # our deepest legal nesting is 4; PyYAML recurses per level
 MAX_NODES = 20_000  # values per file; a record with 1000 updates has ~4000. Bounds pure-Python compose time.
@@ -148,6 +149,9 @@ class _File:
         values: dict[str, Node] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE:
+                self.fail(key_node, f"merge key '<<' in {what} (expected the keys written out: {', '.join(allowed)})")
+                continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
                 self.fail(key_node, f"key {describe(key_node)} in {what} (expected one of: {', '.join(allowed)})")
                 continue
@@ -179,7 +183,7 @@ class _File:
             if bad:
                 self.fail(
                     node,
-                    f"{what} contains the control character U+{ord(bad.group()):04X} "
+                    f"{what} contains the unprintable character U+{ord(bad.group()):04X} "
                     "(expected printable text; feeds and pages cannot carry it)",
                 )
                 return None
@@ -403,6 +407,9 @@ def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
         return
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        if not path.exists():  # a dangling link, or a link loop
+            problems.append(Problem(display_path(path), 1, 1, "is a broken link (expected a file in the site)"))
             continue
         if not inside(path, root):
             problems.append(Problem(display_path(path), 1, 1, OUTSIDE))
