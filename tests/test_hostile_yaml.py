@@ -204,14 +204,16 @@ def test_yaml_attack_gives_one_clear_line(attack: Attack, tmp_path: Path) -> Non
 
 
 def test_bom_and_a_very_long_valid_line_are_fine(tmp_path: Path) -> None:
-    """A UTF-8 byte order mark is legal YAML; a 900 kB message is odd but valid: both build, in bounds."""
+    """A UTF-8 byte order mark is legal YAML, a 900 kB message is odd but valid, `!!str` is the one tag we
+    allow: all pass, in bounds."""
     site = write_site(tmp_path / "site", incidents={"a": GOOD})
     (site / "incidents" / "a.yaml").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
     long = GOOD.replace("message: Update 0.", "message: " + "y" * 900_000)
     (site / "incidents" / "b.yaml").write_text(long)
+    (site / "incidents" / "c.yaml").write_text(GOOD.replace("title: Something broke", "title: !!str 1.10"))
     result = check(site)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.startswith("OK: 3 components, 2 records")
+    assert result.stdout.startswith("OK: 3 components, 3 records")
 
 
 def test_each_attack_file_counts_once_when_all_come_together(tmp_path: Path) -> None:
