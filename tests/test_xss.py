@@ -15,6 +15,8 @@ covered without touching this file:
 - *.json: parsed; string values of HTML-bearing keys (name contains "html") are checked as HTML,
   and no string may be a script URL.
 - *.ics: no URL property with a script scheme.
+
+base_url is input too: it carries a quote-and-script breakout, which must stay inside attributes.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def q(value: str) -> str:
 
 
 PARAGRAPH = "\n\n"
+BASE_URL = "https://status.example.com/a\"'><script>alert(1)</script><x a=/"  # a valid URL, and a breakout
 CHUNK = 4  # payloads per component and per record: every payload still reaches every field, in fewer pages
 
 
@@ -82,7 +85,7 @@ def hostile_site(root: Path) -> Path:
     )
     config = (
         f"title: {q(' '.join(PAYLOADS[:40]))}\ndescription: {q(' '.join(PAYLOADS[40:]))}\n"
-        "base_url: https://status.example.com/\nmax_age: 30m\ncomponents:\n" + components
+        f"base_url: {q(BASE_URL)}\nmax_age: 30m\ncomponents:\n" + components
     )
     incidents = {}
     for i, chunk in enumerate(chunks()):
@@ -237,6 +240,8 @@ def test_every_output_type_is_scanned(out: Path) -> None:
 
 def test_payloads_reach_the_pages_as_text(out: Path) -> None:
     """The build did not just drop the hostile fields: titles and names show the payloads as literal text."""
+    canonical = soup((out / "index.html").read_bytes()).find("link", rel="canonical")["href"]
+    assert canonical == BASE_URL  # base_url is input too
     for i, chunk in enumerate(chunks()):
         expected = " ".join(" ".join(chunk).split())
         assert text(soup((out / f"incidents/r{i:03d}/index.html").read_bytes()).find("h1")) == expected
