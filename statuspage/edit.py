@@ -82,7 +82,7 @@ def yaml_scalar(text: str, indent: int) -> str:
         block = f"|{chomp}" + "".join(f"\n{pad}{line}" if line else "\n" for line in body.split("\n"))
         if _reads_back(block, text):
             return block
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(text)  # ASCII escapes: no odd break or control character reaches the file
 
 
 def _reads_back(value: str, expected: str) -> bool:
@@ -249,7 +249,7 @@ def splice_update(data: bytes, status: str, message: str, at: datetime) -> bytes
     if not head.endswith((b"\n", b"\r")):
         head += newline
     block = _update_lines(status, message, at, dash_col, key_col)
-    insert = newline.join(line.encode("utf-8") for line in block) + newline
+    insert = ("\n".join(block) + "\n").encode("utf-8").replace(b"\n", newline)
     tail = b"".join(lines[last + 1 :])
     return bom + head + insert + tail
 

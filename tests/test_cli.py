@@ -67,12 +67,43 @@ def test_build_default_output_is_site_underscore_site(make_site: Callable[..., P
     assert (root / "_site" / "index.html").is_file()
 
 
-@pytest.mark.parametrize("command", ["build", "check", "serve"])
+@pytest.mark.parametrize(
+    "command", ["build", "check", "serve", "new", "new incident", "new maintenance", "update", "resolve"]
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = run(command, "--help")
+    result = run(*command.split(), "--help")
     assert result.returncode == 0
     assert "example:" in result.stdout
     assert f"statuspage {command}" in result.stdout
+
+
+def test_check_format_github_prints_annotations(make_site: Callable[..., Path]) -> None:
+    """GitHub Actions workflow commands: one ::error per problem, on stdout, the summary on stderr."""
+    root = make_site(incidents={"a": incident(impact="huge")})
+    (root / "incidents" / "c.yaml").write_text("title: [\n")
+    result = run("check", ".", "--format", "github", cwd=root)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "::error file=incidents/a.yaml,line=2,col=9::unknown impact 'huge' "
+        "(expected one of: none, minor, major, critical)",
+        "::error file=incidents/c.yaml,line=2,col=1::invalid YAML: expected the node content, "
+        "but found '<stream end>' while parsing a flow node (expected valid YAML)",
+    ]
+    assert result.stderr == ""
+
+
+def test_github_annotation_escaping() -> None:
+    from statuspage.cli import github_annotations
+    from statuspage.model import Problem, SiteError
+
+    error = SiteError([Problem("in,cidents/a:b.yaml", 3, 4, "50% wrong\nsecond line")])
+    assert github_annotations(error) == "::error file=in%2Ccidents/a%3Ab.yaml,line=3,col=4::50%25 wrong%0Asecond line"
+
+
+def test_check_format_github_ok_is_the_usual_summary(make_site: Callable[..., Path]) -> None:
+    result = run("check", str(make_site(incidents={"a": incident()})), "--format", "github")
+    assert result.returncode == 0
+    assert result.stdout.startswith("OK: 3 components, 1 records")
 
 
 def test_version() -> None:
