@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
 from .model import BuildError, ComponentStatus, EditError, Impact, SiteError
@@ -303,12 +305,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+class Progress:
+    """A bar on stderr for builds that take more than `delay` seconds, only when stderr is a terminal.
+
+    The build renders in one call, so the bar cannot know a fraction done: it sweeps
+    and shows the elapsed time. Pipes, CI logs and `-q` get nothing extra.
+    """
+
+    FRAME_SECONDS = 0.1
+    WIDTH = 20
+
+    def __init__(self, label: str, *, enabled: bool, delay: float = 1.0, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.delay = delay
+        self.done = threading.Event()
+        self.drawn = False
+        self.thread = threading.Thread(target=self._draw, daemon=True)
+
+    def __enter__(self) -> Progress:
+        self.started = time.perf_counter()
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.enabled:
+            self.thread.join()
+            if self.drawn:
+                self.stream.write("\r\x1b[K")  # erase the bar: the summary line follows
+                self.stream.flush()
+
+    def _draw(self) -> None:
+        if self.done.wait(self.delay):
+            return
+        step = 0
+        while not self.done.is_set():
+            pos = step % (2 * self.WIDTH - 2)
+            pos = pos if pos < self.WIDTH else 2 * self.WIDTH - 2 - pos
+            bar = " " * pos + "=" + " " * (self.WIDTH - 1 - pos)
+            took = time.perf_counter() - self.started
+            self.stream.write(f"\r{self.label} [{bar}] {took:.1f} s")
+            self.stream.flush()
+            self.drawn = True
+            step += 1
+            self.done.wait(self.FRAME_SECONDS)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     started = time.perf_counter()
     out = args.output if args.output is not None else args.site / "_site"
-    built, result = build(args.site, out, resolve_now(args.now))
+    with Progress(f"Building {out}", enabled=not args.quiet):
+        built, result = build(args.site, out, resolve_now(args.now))
     if not args.quiet:
         pages = sum(1 for p in built.files if p.endswith(".html"))
         took = time.perf_counter() - started

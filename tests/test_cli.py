@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +113,30 @@ def test_version() -> None:
 
     result = run("--version")
     assert result.stdout.strip() == f"statuspage {__version__}"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_and_erases_itself() -> None:
+    from statuspage.cli import Progress
+
+    stream = Terminal()
+    with Progress("Building out", enabled=True, delay=0.0, stream=stream):
+        deadline = time.monotonic() + 30
+        while "Building out [" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    drawn = stream.getvalue()
+    assert drawn.startswith("\rBuilding out [")
+    assert drawn.endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), Terminal()], ids=["not-a-tty", "quiet"])
+def test_progress_bar_prints_nothing_off_a_terminal_or_when_quiet(stream: io.StringIO) -> None:
+    from statuspage.cli import Progress
+
+    with Progress("Building out", enabled=not isinstance(stream, Terminal), delay=0.0, stream=stream):
+        time.sleep(0.3)
+    assert stream.getvalue() == ""
