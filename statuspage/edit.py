@@ -242,6 +242,8 @@ def splice_update(data: bytes, status: str, message: str, at: datetime) -> bytes
     for index in range(seq.start_mark.line, end):
         stripped = lines[index].decode("utf-8").strip()
         indent = len(lines[index]) - len(lines[index].lstrip(b" "))
+        if indent == 0 and stripped.startswith(("...", "---")):  # document end/start marker: the list is over
+            break
         if stripped and (not stripped.startswith("#") or indent > key_col):
             last = index
     newline = b"\r\n" if b"\r\n" in data else b"\n"

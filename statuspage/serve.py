@@ -163,18 +163,24 @@ def serve(site: Path, port: int, clock: Callable[[], datetime], *, quiet: bool =
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            for changes in watchfiles.watch(
-                *watched_paths(site),
-                watch_filter=lambda change, path: is_relevant(site, path),
-                recursive=False,
-                stop_event=stop,
-                rust_timeout=500,
-                yield_on_timeout=False,
-            ):
-                if verbose:
-                    for _, path in sorted(changes, key=lambda c: c[1]):
-                        print(f"Changed: {path}", flush=True)
-                rebuild(site, out, clock, state, quiet)
+            while not stop.is_set():
+                # A folder created under templates/ (or incidents/ itself) needs a new watch:
+                # restart the watcher whenever the set of folders changes.
+                paths = watched_paths(site)
+                for changes in watchfiles.watch(
+                    *paths,
+                    watch_filter=lambda change, path: is_relevant(site, path),
+                    recursive=False,
+                    stop_event=stop,
+                    rust_timeout=500,
+                    yield_on_timeout=False,
+                ):
+                    if verbose:
+                        for _, path in sorted(changes, key=lambda c: c[1]):
+                            print(f"Changed: {path}", flush=True)
+                    rebuild(site, out, clock, state, quiet)
+                    if watched_paths(site) != paths:
+                        break
         except KeyboardInterrupt:
             pass
         finally:

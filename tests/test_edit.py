@@ -367,3 +367,17 @@ def test_slug_is_ascii_and_a_valid_id(title: str, slug: str) -> None:
 )
 def test_yaml_scalar_reads_back_as_the_same_text(text: str) -> None:
     assert yaml.safe_load(f"k: {yaml_scalar(text, 2)}\n") == {"k": text}
+
+
+def test_update_goes_before_a_document_end_marker(example: Path) -> None:
+    path = example / "incidents" / "2026-11-24-webhook-delays.yaml"
+    original = "---\n" + path.read_text() + "...\n# trailing words after the document\n"
+    path.write_text(original)
+    append_update(path, "resolved", "Done.", datetime(2026, 11, 25, 3, tzinfo=UTC))
+    after = path.read_text()
+    head = original[: original.index("...\n")]
+    assert (
+        after
+        == head + "  - at: 2026-11-25T03:00:00Z\n    status: resolved\n    message: Done.\n" + original[len(head) :]
+    )
+    assert read_record(path).latest.status == "resolved"
