@@ -83,7 +83,7 @@ def test_new_incident_writes_a_valid_readable_file_that_check_accepts(example: P
     assert record.latest.status == "investigating"
     check = run("check", "--now", "2026-11-25T03:05:00Z", cwd=example)
     assert check.returncode == 0, check.stderr
-    assert check.stdout.endswith("status: Major System Outage\n") or "status:" in check.stdout
+    assert check.stdout.endswith("status: Major System Outage\n")  # rule R5: never better than critical impact
 
 
 def test_same_title_twice_gets_a_new_id(example: Path) -> None:
