@@ -588,3 +588,37 @@ def _updates(f: _File, node: Node, statuses: tuple[str, ...]) -> tuple[Update, .
         if at is not None and status is not None and message is not None:
             updates.append(Update(at=at, status=status, message=message))
     return tuple(updates)
+
+
+def read_config(root: Path) -> Site:
+    """Only `statuspage.yaml`, as a Site without records: what editing a record needs to know.
+
+    Editing must work even when some other record file is broken, so it cannot go through load_site.
+    """
+    problems: list[Problem] = []
+    config_path = Path(root) / CONFIG_NAME
+    shown = display_path(config_path)
+    if not config_path.is_file():
+        raise SiteError([Problem(shown, 1, 1, "file not found (expected the site's statuspage.yaml)")])
+    config = _read_config(config_path, shown, problems)
+    if problems or config is None:
+        raise SiteError(problems)
+    return Site(
+        title=config.title,
+        base_url=config.base_url,
+        language=config.language,
+        timezone=config.timezone,
+        description=config.description,
+        max_age=config.max_age,
+        components=config.components,
+        root=Path(root),
+    )
+
+
+def read_record(path: Path) -> Record:
+    """One record file on its own, validated except for the cross-file checks."""
+    problems: list[Problem] = []
+    record = _read_record(path, display_path(path), problems, [])
+    if problems or record is None:
+        raise SiteError(problems)
+    return record

@@ -17,6 +17,8 @@ ALLOWED = {
     "api": {"model", "derive"},
     "write": {"model"},
     "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar"},
+    "edit": {"model", "load"},
+    "serve": {"model", "build"},
 }
 
 
