@@ -313,17 +313,7 @@ def load_site(root: Path) -> Site:
     if problems or config is None:
         raise SiteError(problems)
     records.sort(key=lambda r: (r.started_at, r.id), reverse=True)
-    return Site(
-        title=config.title,
-        base_url=config.base_url,
-        language=config.language,
-        timezone=config.timezone,
-        description=config.description,
-        max_age=config.max_age,
-        components=config.components,
-        records=tuple(records),
-        root=root,
-    )
+    return config.site(root, tuple(records))
 
 
 def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
@@ -373,6 +363,19 @@ class _Config:
     description: str | None
     max_age: int | None
     components: tuple[Component, ...]
+
+    def site(self, root: Path, records: tuple[Record, ...]) -> Site:
+        return Site(
+            title=self.title,
+            base_url=self.base_url,
+            language=self.language,
+            timezone=self.timezone,
+            description=self.description,
+            max_age=self.max_age,
+            components=self.components,
+            records=records,
+            root=root,
+        )
 
 
 def _read_config(path: Path, shown: str, problems: list[Problem]) -> _Config | None:
@@ -603,16 +606,7 @@ def read_config(root: Path) -> Site:
     config = _read_config(config_path, shown, problems)
     if problems or config is None:
         raise SiteError(problems)
-    return Site(
-        title=config.title,
-        base_url=config.base_url,
-        language=config.language,
-        timezone=config.timezone,
-        description=config.description,
-        max_age=config.max_age,
-        components=config.components,
-        root=Path(root),
-    )
+    return config.site(Path(root), ())
 
 
 def read_record(path: Path) -> Record:
