@@ -322,9 +322,13 @@ def test_site_templates_override_the_theme_by_name(make_site: Callable[..., Path
     (root / "templates" / "index.html").write_text(
         '{% extends "!default/index.html" %}\n{% block main %}<p class="hello">Hello</p>{{ super() }}{% endblock %}\n'
     )
+    (root / "templates" / "base.html").write_text(
+        '{% extends "!default/base.html" %}{% block title %}Ours · {{ super() }}{% endblock %}'
+    )
     out = tmp_path / "out"
     build_site(root, out)
     index = page(out, "index.html")
+    assert text(index.title) == "Ours · Example Status"
     assert text(index.select_one("main .hello")) == "Hello"
     assert text(index.find("h1")) == "Partial System Outage"  # the default content is still there
     assert "Call us: 555-0100" in text(index.find("footer"))
