@@ -214,6 +214,8 @@ def test_print_stylesheet_hides_navigation(browser: Any, site_url: str) -> None:
     context, page, _ = open_page(browser, site_url)
     page.emulate_media(media="print")
     assert page.locator("header nav").is_hidden()
+    assert page.locator(".bars").first.is_hidden()  # backgrounds do not print; the percentage does
+    assert page.locator(".span").first.is_visible()
     assert page.locator("h1").is_visible()
     context.close()
 

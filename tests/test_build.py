@@ -30,7 +30,7 @@ def test_example_index_shows_derived_status(example: Path) -> None:
     index = page(example, "index.html")
     assert text(index.find("h1")) == "Partially Degraded Service"
     assert len(index.find_all("h1")) == 1
-    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components > li")}
     assert rows["Webhooks"] == "Degraded performance"
     assert rows["Website"] == "Operational"
     incidents = index.find(id="incidents-heading").find_parent("section")
@@ -157,7 +157,7 @@ def test_maintenance_window_shown_and_active(make_site: Callable[..., Path], tmp
     index = page(out, "index.html")
     assert text(index.find("h1")) == "Service Under Maintenance"
     assert "Maintenance in progress" in text(index)
-    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components > li")}
     assert rows["Database"] == "Under maintenance"
 
 
