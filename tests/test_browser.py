@@ -87,9 +87,9 @@ PAGE_TYPES = {
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def build_cli(out: Path, now: str) -> None:
+def build_cli(out: Path, now: str, site: Path = REPO) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "statuspage", "build", str(REPO), "-o", str(out), "--now", now],
+        [sys.executable, "-m", "statuspage", "build", str(site), "-o", str(out), "--now", now],
         capture_output=True,
         text=True,
         timeout=120,
@@ -123,14 +123,23 @@ def open_page(browser: Any, url: str, **options: Any) -> tuple[Any, Any, list[st
     return context, page, problems
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("kind", list(PAGE_TYPES))
-def test_axe_finds_no_violations(browser: Any, site_url: str, kind: str, scheme: str) -> None:
-    """Issue 4 §2-3: axe-core, injected into each page type, reports nothing (contrast included) in both schemes."""
+@pytest.fixture(scope="module")
+def french_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("french")
+    shutil.copytree(REPO / "incidents", root / "site" / "incidents")
+    config = (REPO / "statuspage.yaml").read_text(encoding="utf-8").replace("language: en", "language: fr")
+    (root / "site" / "statuspage.yaml").write_text(config, encoding="utf-8")
+    build_cli(root / "_site", EXAMPLE_NOW, root / "site")
+    with serve(root / "_site") as url:
+        yield url
+
+
+def axe_violations(browser: Any, url: str, scheme: str) -> list[str]:
+    """axe-core's violations on the page at `url`, one line each, after asserting a clean console."""
     if not AXE.is_file():
         unavailable(f"{AXE} missing: run `npm ci` (.ci/test does)")
     # The page's CSP allows only the stale-warning script; Playwright injects axe around it.
-    context, page, problems = open_page(browser, site_url + PAGE_TYPES[kind], color_scheme=scheme, bypass_csp=True)
+    context, page, problems = open_page(browser, url, color_scheme=scheme, bypass_csp=True)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     context.close()
@@ -138,8 +147,21 @@ def test_axe_finds_no_violations(browser: Any, site_url: str, kind: str, scheme:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
     ]
-    assert violations == []
     assert problems == []
+    return violations
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", list(PAGE_TYPES))
+def test_axe_finds_no_violations(browser: Any, site_url: str, kind: str, scheme: str) -> None:
+    """Issue 4 §2-3: axe-core, injected into each page type, reports nothing (contrast included) in both schemes."""
+    assert axe_violations(browser, site_url + PAGE_TYPES[kind], scheme) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_in_french(browser: Any, french_url: str, scheme: str) -> None:
+    """Issue 4 §8: the French index (lang="fr", longer words) is as accessible as the English one."""
+    assert axe_violations(browser, french_url, scheme) == []
 
 
 def test_pages_fit_360px_without_horizontal_scroll(browser: Any, site_url: str) -> None:

@@ -246,6 +246,9 @@ def test_uptime_bars_for_every_component_with_words(example: Path) -> None:
     mobile = next(r for r in rows if text(r.find(class_="name")) == "Mobile apps")
     assert "99.64% uptime" in text(mobile.select_one(".span"))
     assert [bar["class"] for bar in mobile.select(".bars > li[class]")] == [["d-partial_outage"]] * 2
+    links = mobile.select(".bars a")
+    assert [(a["href"], a["tabindex"]) for a in links] == [("incidents/2026-10-02-ios-crash/", "-1")] * 2
+    assert links[0]["title"] == "Oct 2, 2026: Partial outage"
     days = mobile.select("details .days li")
     assert [d.time["datetime"] for d in days] == ["2026-10-03", "2026-10-02"]
     assert text(days[1]) == "Oct 2, 2026 Partial outage : iOS app crashes on launch after update"
