@@ -9,7 +9,8 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date as CalendarDay
+from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ import jinja2
 import markdown
 import nh3
 import yaml
+from babel import Locale
 from babel.dates import format_skeleton, format_time, format_timedelta, get_datetime_format
+from babel.numbers import format_percent
 from markupsafe import Markup
 
-from .derive import Snapshot, is_active, is_open, is_upcoming
+from .derive import Snapshot, is_active, is_open, is_upcoming, uptime
 from .model import BuildError, Component, Indicator, Record, Site, isoformat_z
 
 # What Markdown in incident files may produce; everything else is dropped (docs/security.md).
@@ -164,10 +167,14 @@ class Theme:
             self.gettext, self.ngettext, newstyle=True
         )
         self.markdown = MarkdownRenderer()
+        self._days: dict[CalendarDay, str] = {}
+        self._percent_pattern: str | None = None
         self.env.filters["markdown"] = self.markdown
         self.env.filters["when"] = self.when
         self.env.filters["date"] = self.date
         self.env.filters["month"] = self.month_name
+        self.env.filters["day"] = self.day
+        self.env.filters["percent"] = self.percent
         self.env.filters["iso"] = isoformat_z
         self.env.filters["label"] = self.label
         self.assets = self._assets()
@@ -210,6 +217,20 @@ class Theme:
 
     def date(self, moment: datetime) -> str:
         return format_skeleton("yMMMd", self.local(moment), locale=self.site.language)
+
+    def day(self, value: CalendarDay) -> str:
+        """A calendar day as text in the site language; memoised, as 90 bars per component repeat them."""
+        if value not in self._days:
+            self._days[value] = format_skeleton("yMMMd", datetime.combine(value, time(12)), locale=self.site.language)
+        return self._days[value]
+
+    def percent(self, value: float) -> str:
+        """A percentage (already truncated by derive, docs/uptime.md U5) written the site language's way."""
+        if self._percent_pattern is None:
+            # The language's own pattern ("#,##0 %" in French), with exactly two decimals.
+            pattern = Locale.parse(self.site.language).percent_formats[None].pattern
+            self._percent_pattern = re.sub(r"0(?=[^0#]*%)", "0.00", pattern, count=1)
+        return str(format_percent(value / 100, self._percent_pattern, locale=self.site.language))
 
     def month_name(self, key: str) -> str:
         """'2023-01' as 'January 2023' in the site language."""
@@ -310,6 +331,7 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
         "status_of": snap.component_status,
         "banner_icon": BANNER_ICON[snap.indicator],
         "favicon": favicon(snap.indicator),
+        "uptimes": {c.id: uptime(site, c.id, snap.now) for c in site.components},
     }
     pages: dict[str, bytes] = {hashed: data for hashed, data in theme.assets.values()}
     pages["index.html"] = theme.render("index.html", "index.html", **common)
