@@ -71,7 +71,9 @@ class _TextExtractor(HTMLParser):
         if tag == "pre":
             self.in_pre = True
         elif tag == "li":
-            self.parts.append("\n- ")
+            if self.parts and not self.parts[-1].endswith("\n"):
+                self.parts.append("\n")
+            self.parts.append("- ")
         elif tag == "a":
             self.href = dict(attrs).get("href")
             self.link_text = []
