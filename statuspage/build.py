@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .api import render_api, render_headers
+from .badges import render_badges
+from .calendar import render_calendar
 from .derive import Snapshot, snapshot
 from .feeds import render_feeds
 from .load import load_site
@@ -49,6 +51,8 @@ def render_site(site: Site, now: datetime) -> Built:
         render_pages(site, snap, theme),
         render_feeds(site, now, entry_html, feed_title),
         render_api(site, snap),
+        render_badges(site, snap),
+        render_calendar(site),
     )
     files = merge(files, render_headers(files))
     return Built(site=site, snap=snap, files=files)

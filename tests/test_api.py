@@ -58,7 +58,9 @@ def read(out: Path, name: str) -> dict[str, Any]:
 
 def assert_valid(out: Path) -> None:
     for name in API_FILES:
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(name).iter_errors(read(out, name))]
+        errors = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(name).iter_errors(read(out, name))
+        ]
         assert not errors, f"{name}: {errors[:5]}"
 
 
@@ -167,9 +169,7 @@ def test_example_summary_lists_only_unresolved_and_not_completed(example: Path) 
     assert all(m["impact"] == "maintenance" for m in everything)
 
 
-def test_ids_are_stable_across_builds_and_differ_between_sites(
-    make_site: Callable[..., Path], tmp_path: Path
-) -> None:
+def test_ids_are_stable_across_builds_and_differ_between_sites(make_site: Callable[..., Path], tmp_path: Path) -> None:
     incidents = {"a": incident(statuses=("investigating", "identified")), "m": maintenance()}
     first = make_site(incidents=incidents, name="one")
     second = make_site(incidents=incidents, name="two")
@@ -235,12 +235,17 @@ def test_unresolved_and_maintenance_filters(make_site: Callable[..., Path], tmp_
 
 def test_affected_components_trace_each_update(make_site: Callable[..., Path], tmp_path: Path) -> None:
     root = make_site(
-        incidents={"a": incident(components="web: partial_outage", statuses=("investigating", "identified", "resolved"))}
+        incidents={
+            "a": incident(components="web: partial_outage", statuses=("investigating", "identified", "resolved"))
+        }
     )
     out = tmp_path / "out"
     build_site(root, out)
     updates = read(out, "incidents.json")["incidents"][0]["incident_updates"]
-    changes = [(u["status"], u["affected_components"][0]["old_status"], u["affected_components"][0]["new_status"]) for u in updates]
+    changes = [
+        (u["status"], u["affected_components"][0]["old_status"], u["affected_components"][0]["new_status"])
+        for u in updates
+    ]
     assert changes == [
         ("resolved", "partial_outage", "operational"),
         ("identified", "partial_outage", "partial_outage"),
