@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 from icalendar import Calendar
 
@@ -129,3 +130,24 @@ def test_calendar_without_maintenance_is_still_valid(make_site: Callable[..., Pa
     cal = Calendar.from_ical(build_site(make_site()).files["maintenance.ics"])
     assert list(cal.walk("VEVENT")) == []
     assert str(cal["VERSION"]) == "2.0"
+
+
+def test_component_feeds_hold_exactly_that_components_records(example: Path) -> None:
+    """Per-component Atom feeds (issue 5): valid Atom, linked from the component page, only its records."""
+    api_records = json.loads((example / "api/v2/incidents.json").read_bytes())["incidents"]
+    api_records += json.loads((example / "api/v2/scheduled-maintenances.json").read_bytes())["scheduled_maintenances"]
+    components = [
+        c for c in json.loads((example / "api/v2/components.json").read_bytes())["components"] if not c["group"]
+    ]
+    for folder in sorted((example / "components").iterdir()):
+        feed = feedparser.parse((folder / "feed.atom").read_bytes())
+        assert not feed.bozo, folder.name
+        assert feed.version == "atom10"
+        url = f"https://status.chirp.example/components/{folder.name}/"
+        assert {(link.rel, link.href) for link in feed.feed.links} == {("alternate", url), ("self", url + "feed.atom")}
+        name = text(page(example, f"components/{folder.name}/index.html").find("h1"))
+        component = next(c for c in components if name.startswith(c["name"]))
+        expected = {r["shortlink"] for r in api_records if any(c["id"] == component["id"] for c in r["components"])}
+        assert {entry.link for entry in feed.entries} == expected, folder.name
+        links = page(example, f"components/{folder.name}/index.html").find_all("link", rel="alternate")
+        assert "feed.atom" in {link["href"] for link in links}
