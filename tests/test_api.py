@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import CONFIG, NOW, REPO, build_site, incident, maintenance
-from helpers import page, text
+from helpers import header_rules, headers_for, page, text
 
 API_FILES = (
     "summary.json",
@@ -284,30 +283,6 @@ def test_empty_site_validates(make_site: Callable[..., Path], tmp_path: Path) ->
     assert summary["components"] == [] and summary["incidents"] == []
     assert summary["status"] == {"indicator": "none", "description": "All Systems Operational"}
     assert summary["page"]["url"] == "https://e.example"
-
-
-def header_rules(out: Path) -> list[tuple[str, dict[str, str]]]:
-    """Parse a Netlify / Cloudflare Pages `_headers` file into (pattern, headers)."""
-    rules: list[tuple[str, dict[str, str]]] = []
-    for line in (out / "_headers").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            rules.append((line.strip(), {}))
-        else:
-            name, _, value = line.strip().partition(":")
-            assert name not in rules[-1][1]
-            rules[-1][1][name] = value.strip()
-    return rules
-
-
-def headers_for(rules: list[tuple[str, dict[str, str]]], url: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for pattern, headers in rules:
-        if fnmatch.fnmatchcase(url, pattern):  # a splat matches across '/', as on both hosts
-            for name, value in headers.items():
-                found.setdefault(name, []).append(value)
-    return found
 
 
 def test_headers_give_cors_on_api_and_one_cache_lifetime_per_file(example: Path) -> None:

@@ -4,6 +4,8 @@
   Prometheus metrics; run as its own process in its documented one-shot mode.
 - `statuspage.io` (npm, tests/clients/package.json): a client library for the public
   API, pointed at the local server with its `setApiUrl`.
+- `@statuspage/status-widget` (npm): Atlassian's official embed widget, run in Chromium
+  on a page of another origin, so it also proves the `_headers` CORS rule.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import NOW, REPO, build_site, write_site
+from helpers import header_rules, headers_for, page, soup, text
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 
@@ -33,8 +36,23 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def serve(folder: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
+class HeadersHandler(QuietHandler):
+    """Serves a built site with the headers its `_headers` file asks for, as Netlify would."""
+
+    rules: ClassVar[list[tuple[str, dict[str, str]]]] = []
+
+    def end_headers(self) -> None:
+        for name, values in headers_for(self.rules, self.path.split("?")[0]).items():
+            for value in values:
+                self.send_header(name, value)
+        super().end_headers()
+
+
+def serve(folder: Path, *, apply_headers: bool = False) -> Iterator[str]:
+    handler: type[QuietHandler] = QuietHandler
+    if apply_headers:
+        handler = type("SiteHandler", (HeadersHandler,), {"rules": header_rules(folder)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -146,3 +164,81 @@ def test_npm_statuspage_client_reads_every_endpoint(example: Path, example_url: 
     upcoming = got["maintenances_upcoming"]["scheduled_maintenances"]
     assert [m["name"] for m in upcoming] == ["API gateway migration"]
     assert all(got[key]["page"]["name"] == "Chirp Status" for key in got)
+
+
+# The widget renders into its shadow root; the page copies that out for --dump-dom to print.
+WIDGET_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>widget</title></head><body>
+<statuspage-widget src="{src}"></statuspage-widget>
+<pre id="out"></pre>
+<script src="widget.js"></script>
+<script>
+var tries = 0;
+var timer = setInterval(function () {{
+  var w = document.querySelector("statuspage-widget");
+  var html = w && w.shadowRoot ? w.shadowRoot.innerHTML : "";
+  if (html.indexOf("status-text") >= 0 || ++tries > 100) {{
+    document.getElementById("out").textContent = html;
+    clearInterval(timer);
+  }}
+}}, 50);
+</script></body></html>
+"""
+
+
+def chromium() -> str:
+    found = shutil.which("chromium")
+    widget = CLIENTS / "node_modules" / "@statuspage" / "status-widget" / "dist" / "index.js"
+    if found is None or not widget.is_file():
+        reason = "chromium is missing" if found is None else "run `npm ci --prefix tests/clients` first"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Statuspage widget cannot run in CI: {reason}")
+        pytest.skip(reason)
+    return found
+
+
+def run_widget(site_url: str, work: Path) -> str:
+    """Text the official widget shows for site_url, embedded in a page of another origin."""
+    browser = chromium()
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CLIENTS / "node_modules" / "@statuspage" / "status-widget" / "dist" / "index.js", work / "widget.js")
+    (work / "index.html").write_text(WIDGET_PAGE.format(src=site_url + "/"), encoding="utf-8")
+    for page_url in serve(work):
+        done = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                f"--user-data-dir={work / 'profile'}",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+                f"{page_url}/index.html",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rendered = soup(done.stdout).find(id="out")
+    assert rendered is not None, done.stdout[-2000:]
+    return rendered.get_text()
+
+
+def test_official_widget_shows_the_banner_across_origins(example: Path, tmp_path: Path) -> None:
+    for site_url in serve(example, apply_headers=True):
+        shadow = soup(run_widget(site_url, tmp_path / "page"))
+    banner = text(page(example, "index.html").find("h1"))
+    assert text(shadow.find(class_="status-text")) == banner == "Partially Degraded Service"
+    assert "minor" in shadow.find(class_="status-indicator")["class"]
+    assert shadow.find("a")["href"] == site_url + "/"
+
+
+def test_official_widget_needs_the_cors_header(example: Path, tmp_path: Path) -> None:
+    """Served without the `_headers` rules, the browser blocks the widget's request: CORS is what makes it work."""
+    for site_url in serve(example):
+        shadow = soup(run_widget(site_url, tmp_path / "page"))
+    assert shadow.find(class_="status-text") is None
