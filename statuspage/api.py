@@ -345,7 +345,7 @@ def render_api(site: Site, snap: Snapshot) -> dict[str, bytes]:
     return {API + name: _dump(data) for name, data in files.items()}
 
 
-SHORT_CACHE = "public, max-age=60"
+SHORT_CACHE = "public, max-age=60, must-revalidate"
 LONG_CACHE = "public, max-age=31536000, immutable"
 
 

@@ -301,7 +301,7 @@ def test_headers_give_cors_on_api_and_one_cache_lifetime_per_file(example: Path)
             if path.startswith("static/"):
                 assert "immutable" in cache and "max-age=31536000" in cache
             else:
-                assert cache == "public, max-age=60", url
+                assert cache == "public, max-age=60, must-revalidate", url
             if path.startswith("api/"):
                 assert headers["Access-Control-Allow-Origin"] == ["*"]
             else:

@@ -19,6 +19,8 @@ ALLOWED = {
     "calendar": {"model", "derive"},
     "write": {"model"},
     "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar"},
+    "edit": {"model", "load"},
+    "serve": {"model", "build"},
 }
 
 
