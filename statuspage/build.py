@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .api import render_api, render_headers
+from .badges import render_badges
+from .calendar import render_calendar
 from .derive import Snapshot, snapshot
 from .feeds import render_feeds
 from .load import load_site
@@ -47,7 +50,11 @@ def render_site(site: Site, now: datetime) -> Built:
     files = merge(
         render_pages(site, snap, theme),
         render_feeds(site, now, entry_html, feed_title),
+        render_api(site, snap),
+        render_badges(site, snap),
+        render_calendar(site),
     )
+    files = merge(files, render_headers(files))
     return Built(site=site, snap=snap, files=files)
 
 

@@ -15,6 +15,8 @@ ALLOWED = {
     "render": {"model", "derive"},
     "feeds": {"model", "derive"},
     "api": {"model", "derive"},
+    "badges": {"model", "derive"},
+    "calendar": {"model", "derive"},
     "write": {"model"},
     "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar"},
     "edit": {"model", "load"},
