@@ -115,7 +115,7 @@ def test_example_status_matches_the_banner(example: Path) -> None:
 
 def test_example_component_statuses_match_the_index(example: Path) -> None:
     index = page(example, "index.html")
-    shown = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    shown = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components > li")}
     listed = {c["name"]: c["status"] for c in read(example, "components.json")["components"] if not c["group"]}
     assert set(listed) == set(shown)
     for name, status in listed.items():
