@@ -232,11 +232,14 @@ def uptime(site: Site, component_id: str, now: datetime, days: int = 90) -> Upti
     """U1-U5 (docs/uptime.md): the last `days` calendar days of one component, ending today in the site's zone."""
     zone = ZoneInfo(site.timezone)
     today = now.astimezone(zone).date()
+    first = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=zone)
     periods: list[tuple[datetime, datetime, ComponentStatus, Record]] = []
     for record in sorted(site.records, key=lambda r: (r.started_at, r.id)):
         period = affected_period(record, now)
+        if period is None or period[1] < first:  # over before the first bar: a long history costs nothing
+            continue
         for cid, status in record.components:
-            if cid == component_id and period is not None:
+            if cid == component_id:
                 periods.append((*period, status, record))
     result: list[Day] = []
     observed = down = 0.0
