@@ -6,9 +6,14 @@ Templates display and never decide: what each page shows comes in from `derive`.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date as CalendarDay
 from datetime import datetime, time, timedelta
 from importlib import resources
@@ -360,10 +365,7 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
             older=month_keys[i + 1] if i + 1 < len(month_keys) else None,
             **common,
         )
-    for record in site.records:
-        pages[f"incidents/{record.id}/index.html"] = theme.render(
-            "incident.html", f"incidents/{record.id}/index.html", record=record, **common
-        )
+    pages.update(_record_pages(theme, site.records, common))
     for component in site.components:
         pages[f"components/{component.id}/index.html"] = theme.render(
             "component.html",
@@ -373,6 +375,58 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
             **common,
         )
     return pages
+
+
+# A process pool pays for itself only on large sites: forking and sending pages back
+# costs about 0.1 s, rendering an incident page about 1 ms (benchmarks/README.md).
+PARALLEL_MIN_RECORDS = 400
+_shared: tuple[Theme, Sequence[Record], dict[str, Any]] | None = None
+
+
+def _render_records(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+    """Incident pages of records[start:stop], in a worker forked with `_shared` already set."""
+    assert _shared is not None
+    theme, records, common = _shared
+    return list(_render_records_with(theme, records[bounds[0] : bounds[1]], common))
+
+
+def _workers() -> int:
+    """CPUs this process may use; 1 where fork is unavailable (Windows) or unsafe (macOS)."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    return len(os.sched_getaffinity(0))
+
+
+def _record_pages(theme: Theme, records: Sequence[Record], common: dict[str, Any]) -> dict[str, bytes]:
+    """One page per record, spread over the CPUs for large sites (issue 7).
+
+    Workers are forked, so they inherit the theme and records instead of receiving
+    them pickled; each renders a contiguous slice and sends bytes back. Pages are the
+    same bytes whichever process renders them: rendering depends only on its inputs.
+    """
+    global _shared
+    workers = _workers()
+    if workers < 2 or len(records) < PARALLEL_MIN_RECORDS:
+        return dict(_render_records_with(theme, records, common))
+    step = -(-len(records) // (workers * 4))  # a few slices per worker evens out uneven pages
+    slices = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
+    _shared = (theme, records, common)
+    gc.freeze()  # the forked workers then leave the shared heap unwritten instead of copying it page by page
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return {path: page for chunk in pool.map(_render_records, slices) for path, page in chunk}
+    finally:
+        _shared = None
+        gc.unfreeze()
+
+
+def _render_records_with(
+    theme: Theme, records: Sequence[Record], common: dict[str, Any]
+) -> Iterator[tuple[str, bytes]]:
+    for record in records:
+        path = f"incidents/{record.id}/index.html"
+        yield path, theme.render("incident.html", path, record=record, **common)
 
 
 def _touching(records: Iterable[Record], component: Component) -> Iterator[Record]:

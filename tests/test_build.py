@@ -336,3 +336,22 @@ def test_site_templates_override_the_theme_by_name(make_site: Callable[..., Path
     assert text(index.find("h1")) == "Partial System Outage"  # the default content is still there
     assert "Call us: 555-0100" in text(index.find("footer"))
     assert "Call us" in text(page(out, "incidents/a/index.html").find("footer"))
+
+
+def test_parallel_render_is_byte_identical_to_serial(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 7: using both cores must not change a byte of the output."""
+    import statuspage.render
+
+    records = {
+        f"r{i:03d}": incident(title=f"Incident {i}", start=f"2026-0{1 + i % 9}-1{i % 10}T10:00:00Z") for i in range(40)
+    }
+    root = make_site(incidents=records)
+    monkeypatch.setattr(statuspage.render, "PARALLEL_MIN_RECORDS", 10**9)
+    serial = build_site(root).files
+    monkeypatch.setattr(statuspage.render, "PARALLEL_MIN_RECORDS", 1)
+    monkeypatch.setattr(statuspage.render, "_workers", lambda: 2)
+    parallel = build_site(root).files
+    assert len(serial) > 40
+    assert parallel == serial
