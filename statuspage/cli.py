@@ -115,6 +115,11 @@ def make_parser() -> Parser:
     )
     site_arg(build)
     build.add_argument("-o", "--output", type=Path, metavar="OUT", help="output folder (default: SITE/_site)")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render everything afresh and leave the cache (.OUT.cache.sqlite beside OUT) alone",
+    )
     now_arg(build)
 
     check = command(
@@ -373,7 +378,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     out = args.output if args.output is not None else args.site / "_site"
     with Progress(f"Building {out}", enabled=not args.quiet):
-        built, result = build(args.site, out, resolve_now(args.now))
+        built, result = build(args.site, out, resolve_now(args.now), use_cache=not args.no_cache)
     if not args.quiet:
         pages = sum(1 for p in built.files if p.endswith(".html"))
         took = time.perf_counter() - started

@@ -6,6 +6,7 @@ Templates display and never decide: what each page shows comes in from `derive`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gc
 import hashlib
 import multiprocessing
@@ -31,6 +32,7 @@ from babel.dates import format_skeleton, format_time, format_timedelta, get_date
 from babel.numbers import format_percent
 from markupsafe import Markup
 
+from .cache import Cache, digest, files_digest
 from .derive import Snapshot, is_active, is_open, is_upcoming, uptime
 from .model import BuildError, Component, Indicator, Record, Site, isoformat_z
 
@@ -197,6 +199,11 @@ class Theme:
             "max_age_text": format_timedelta(timedelta(seconds=site.max_age or 0), threshold=10, locale=site.language),
         }
 
+    def fingerprint(self) -> bytes:
+        """Key of everything a page depends on besides its own data: theme files and site settings."""
+        files = [p for folder in self.dirs for p in folder.rglob("*") if p.is_file()]
+        return digest(files_digest(files), repr(dataclasses.replace(self.site, records=())))
+
     def label(self, value: str) -> str:
         """Words for an enum value, in the site language."""
         return self.gettext(LABELS.get(str(value), str(value)))
@@ -335,7 +342,9 @@ def record_state(record: Record, snap: Snapshot) -> str:
     return "open" if is_open(record) else "resolved"
 
 
-def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict[str, bytes]:
+def render_pages(
+    site: Site, snap: Snapshot, theme: Theme | None = None, cache: Cache | None = None
+) -> dict[str, bytes]:
     """Every HTML page and static asset of the site, keyed by output path."""
     theme = theme or Theme(site)
     zone = theme.zone
@@ -365,7 +374,7 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
             older=month_keys[i + 1] if i + 1 < len(month_keys) else None,
             **common,
         )
-    pages.update(_record_pages(theme, site.records, common))
+    pages.update(_record_pages(theme, site.records, common, cache))
     for component in site.components:
         pages[f"components/{component.id}/index.html"] = theme.render(
             "component.html",
@@ -397,8 +406,34 @@ def _workers() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _record_pages(theme: Theme, records: Sequence[Record], common: dict[str, Any]) -> dict[str, bytes]:
-    """One page per record, spread over the CPUs for large sites (issue 7).
+def _record_pages(
+    theme: Theme, records: Sequence[Record], common: dict[str, Any], cache: Cache | None
+) -> dict[str, bytes]:
+    """One page per record: from the cache when its inputs are unchanged, else rendered.
+
+    The key of a page is everything its template reads (statuspage/cache.py): the theme
+    files, the site settings, the record, its state, and the moment and overall status
+    that every page's header and footer show. A site with its own templates may read
+    anything, so its pages are never cached.
+    """
+    if cache is None or (theme.site.root / "templates").is_dir():
+        return _render_many(theme, records, common)
+    snap: Snapshot = common["snap"]
+    base = digest(theme.fingerprint(), isoformat_z(snap.now), snap.indicator, snap.description)
+    keys = {r.id: digest(base, repr(r), record_state(r, snap)) for r in records}
+    found = cache.get_many(keys.values())
+    todo = [r for r in records if keys[r.id] not in found]
+    pages = _render_many(theme, todo, common)
+    cache.put_many({keys[r.id]: pages[f"incidents/{r.id}/index.html"] for r in todo})
+    for record in records:
+        key = keys[record.id]
+        if key in found:
+            pages[f"incidents/{record.id}/index.html"] = found[key]
+    return pages
+
+
+def _render_many(theme: Theme, records: Sequence[Record], common: dict[str, Any]) -> dict[str, bytes]:
+    """Incident pages, spread over the CPUs for large sites (issue 7).
 
     Workers are forked, so they inherit the theme and records instead of receiving
     them pickled; each renders a contiguous slice and sends bytes back. Pages are the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -177,7 +178,8 @@ def test_failed_build_leaves_previous_output_untouched(make_site: Callable[..., 
     assert result.returncode == 1
     assert "b.yaml:2:1: invalid YAML" in result.stderr
     assert tree_digest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.lock"]
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out"))
+    assert left == [".out.cache.sqlite", ".out.lock"]  # no temporary or swapped-out folder
 
 
 def test_template_error_leaves_previous_output_untouched(make_site: Callable[..., Path], tmp_path: Path) -> None:
@@ -355,3 +357,42 @@ def test_parallel_render_is_byte_identical_to_serial(
     parallel = build_site(root).files
     assert len(serial) > 40
     assert parallel == serial
+
+
+def test_cache_never_gives_a_stale_page(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 7: after each kind of edit, a cached rebuild equals a fresh build with no cache, byte for byte."""
+    from statuspage.build import build
+
+    root = make_site(incidents={"a": incident(), "b": incident(title="Other", statuses=("investigating", "resolved"))})
+    out = tmp_path / "out"
+    edits: list[Callable[[], None]] = [
+        lambda: None,  # nothing changed: every incident page from the cache
+        lambda: (root / "incidents" / "b.yaml").write_text(incident(title="Retitled", statuses=("resolved",))),
+        lambda: (root / "statuspage.yaml").write_text(CONFIG.replace("name: Website", "name: Web site")),
+        lambda: (root / "incidents" / "a.yaml").write_text(incident(statuses=("investigating", "resolved"))),
+        lambda: (root / "incidents" / "m.yaml").write_text(maintenance()),
+    ]
+    moments = [NOW, NOW, NOW, NOW, datetime(2026, 11, 26, 11, 0, tzinfo=UTC)]
+    for step, (edit, now) in enumerate(zip(edits, moments, strict=True)):
+        edit()
+        cached, _ = build(root, out, now)
+        fresh = build_site(root, now=now).files
+        assert cached.files == fresh, f"step {step}"
+        assert tree_digest(out) == {p: hashlib.sha256(d).hexdigest() for p, d in fresh.items()}
+
+
+def test_cache_is_used_for_unchanged_pages(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    from statuspage.build import build, cache_path, render_site
+    from statuspage.cache import Cache
+    from statuspage.load import load_site
+
+    root = make_site(incidents={f"r{i}": incident(title=f"T{i}") for i in range(5)})
+    out = tmp_path / "out"
+    build(root, out, NOW)
+    (root / "incidents" / "r1.yaml").write_text(incident(title="Changed"))
+    cache = Cache(cache_path(out))
+    try:
+        render_site(load_site(root), NOW, cache)
+        assert (cache.hits, cache.misses) == (4, 1)
+    finally:
+        cache.close()
