@@ -43,8 +43,15 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
     snap = snapshot(site, now)
     theme = Theme(site)
 
+    entries: dict[str, str] = {}
+
     def entry_html(record: Record) -> str:
-        return theme.render("partials/feed-entry.html", "history.atom", record=record, snap=snap).decode()
+        """A record's feed entry; the history feed and its components' feeds share one rendering."""
+        if record.id not in entries:
+            entries[record.id] = theme.render(
+                "partials/feed-entry.html", "history.atom", record=record, snap=snap
+            ).decode()
+        return entries[record.id]
 
     def feed_title(title: str) -> str:
         return theme.gettext("%(title)s: history") % {"title": title}
