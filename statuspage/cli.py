@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
-from .model import BuildError, SiteError
+from .model import BuildError, ComponentStatus, EditError, Impact, SiteError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -24,6 +26,9 @@ examples:
   statuspage check                 validate ./statuspage.yaml and ./incidents/*.yaml
   statuspage build -o public       render the site into ./public
   statuspage serve                 preview on http://127.0.0.1:8000/
+  statuspage new incident "Login errors" --component login=major_outage --impact major
+  statuspage update 2026-11-25-login-errors --status identified --message "A bad deploy; rolling back."
+  statuspage resolve 2026-11-25-login-errors
 
 exit status: 0 ok, 1 invalid input or failed build, 2 bad command line
 """
@@ -110,6 +115,11 @@ def make_parser() -> Parser:
     )
     site_arg(build)
     build.add_argument("-o", "--output", type=Path, metavar="OUT", help="output folder (default: SITE/_site)")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render everything afresh and leave the cache (.OUT.cache.sqlite beside OUT) alone",
+    )
     now_arg(build)
 
     check = command(
@@ -117,6 +127,12 @@ def make_parser() -> Parser:
     )
     site_arg(check)
     now_arg(check)
+    check.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="text: path:line:col: message (default); github: GitHub Actions ::error annotations on stdout",
+    )
 
     serve = command(
         "serve",
@@ -126,7 +142,150 @@ def make_parser() -> Parser:
     site_arg(serve)
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 picks one)")
     now_arg(serve)
+
+    # issue 5: JSON Schemas of the input files, for editors with a YAML language server.
+    schema = command(
+        "schema",
+        "Print the JSON Schema of statuspage.yaml or of incident files, for editor completion.",
+        "statuspage schema --kind record -o .schemas/record.json",
+    )
+    schema.add_argument(
+        "--kind", choices=("config", "record"), default="config", help="statuspage.yaml (default) or incident files"
+    )
+    schema.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    add_edit_commands(commands, command)
     return parser
+
+
+def component_arg(text: str) -> tuple[str, ComponentStatus | None]:
+    """--component ID or ID=STATUS."""
+    cid, sep, status = text.partition("=")
+    cid, status = cid.strip(), status.strip()
+    if not cid or (sep and not status):
+        raise argparse.ArgumentTypeError(f"'{text}' is not ID or ID=STATUS (expected e.g. web=major_outage)")
+    if not sep:
+        return cid, None
+    if status not in tuple(ComponentStatus):
+        from difflib import get_close_matches
+
+        close = get_close_matches(status, list(ComponentStatus), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise argparse.ArgumentTypeError(
+            f"unknown component status '{status}'{hint} (expected one of: {', '.join(ComponentStatus)})"
+        )
+    return cid, ComponentStatus(status)
+
+
+def add_edit_commands(commands: argparse._SubParsersAction[Parser], command: Callable[[str, str, str], Parser]) -> None:
+    """`new incident`, `new maintenance`, `update`, `resolve`: the editor's commands (issue 6)."""
+
+    def site_opt(sub: Parser) -> None:
+        sub.add_argument(
+            "--site",
+            type=Path,
+            default=Path("."),
+            metavar="SITE",
+            help="site folder holding statuspage.yaml (default: .)",
+        )
+
+    def at_opt(sub: Parser, what: str) -> None:
+        sub.add_argument("--at", type=parse_now, metavar="TIME", help=f"time of {what} (default: now, from the clock)")
+
+    new = command(
+        "new",
+        "Create a record file: an incident, or a maintenance window.",
+        'statuspage new incident "Login errors" --component login=major_outage --impact major',
+    )
+    kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
+
+    def kind(name: str, summary: str, example: str) -> Parser:
+        sub: Parser = kinds.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+        sub.add_argument("-v", "--verbose", action="store_true", help="print the file written")
+        sub.add_argument("title", metavar="TITLE", help='what readers see, e.g. "Login errors on the web"')
+        site_opt(sub)
+        return sub
+
+    incident = kind(
+        "incident",
+        "Open an incident: writes incidents/<date>-<slug>.yaml with a first 'investigating' update.",
+        'statuspage new incident "Login errors" --component login=major_outage --component api=degraded_performance '
+        '--impact major --message "We are looking into failed logins."',
+    )
+    incident.add_argument(
+        "--component",
+        "-c",
+        action="append",
+        type=component_arg,
+        default=[],
+        metavar="ID=STATUS",
+        help="an affected component and its status: degraded_performance, partial_outage or major_outage (repeatable)",
+    )
+    incident.add_argument(
+        "--impact",
+        choices=tuple(Impact),
+        help="none, minor, major or critical (default: major if a component is in major_outage, "
+        "minor if any is affected, else none)",
+    )
+    incident.add_argument(
+        "--message", "-m", default="We are investigating this issue.", help="the first update, Markdown"
+    )
+    at_opt(incident, "the first update")
+
+    maint = kind(
+        "maintenance",
+        "Schedule a maintenance window: writes incidents/<date>-<slug>.yaml with a 'scheduled' update.",
+        'statuspage new maintenance "Database upgrade" --component db --start 2026-12-01T02:00:00Z '
+        "--end 2026-12-01T04:00:00Z",
+    )
+    maint.add_argument(
+        "--component",
+        "-c",
+        action="append",
+        type=component_arg,
+        default=[],
+        metavar="ID",
+        help="a component (repeatable)",
+    )
+    maint.add_argument("--start", type=parse_now, required=True, metavar="TIME", help="window start, with an offset")
+    maint.add_argument("--end", type=parse_now, required=True, metavar="TIME", help="window end, with an offset")
+    maint.add_argument(
+        "--message", "-m", default="We will carry out this maintenance during the window.", help="the first update"
+    )
+    at_opt(maint, "the first update")
+
+    update = command(
+        "update",
+        "Append an update to a record, keeping every byte of the file above it.",
+        'statuspage update 2026-11-25-login-errors --status identified --message "A bad deploy; rolling back."',
+    )
+    update.add_argument("id", metavar="ID", help="the record's file name without .yaml (or a path to the file)")
+    update.add_argument(
+        "--status",
+        "-s",
+        required=True,
+        help="incident: investigating, identified, monitoring, resolved; "
+        "maintenance: scheduled, in_progress, verifying, completed",
+    )
+    update.add_argument("--message", "-m", required=True, help="what readers should know now, Markdown")
+    at_opt(update, "the update")
+    site_opt(update)
+
+    resolve = command(
+        "resolve",
+        "Close a record: append 'resolved' (incident) or 'completed' (maintenance).",
+        'statuspage resolve 2026-11-25-login-errors --message "Logins work again for everyone."',
+    )
+    resolve.add_argument("id", metavar="ID", help="the record's file name without .yaml (or a path to the file)")
+    resolve.add_argument("--message", "-m", help="closing words (default: a plain 'resolved'/'completed' sentence)")
+    at_opt(resolve, "the update")
+    site_opt(resolve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,14 +299,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_build(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "schema":
+            return cmd_schema(args)
         if args.command == "serve":
             from .serve import serve
 
-            return serve(args.site, args.port, args.now, quiet=args.quiet)
+            return serve(args.site, args.port, lambda: resolve_now(args.now), quiet=args.quiet, verbose=args.verbose)
+        if args.command in ("new", "update", "resolve"):
+            return cmd_edit(args)
     except SiteError as error:
         print(error.report(), file=sys.stderr)
         return EXIT_INVALID
     except BuildError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except EditError as error:
         print(f"Error: {error}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
@@ -157,12 +323,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+class Progress:
+    """A bar on stderr for builds that take more than `delay` seconds, only when stderr is a terminal.
+
+    The build renders in one call, so the bar cannot know a fraction done: it sweeps
+    and shows the elapsed time. Pipes, CI logs and `-q` get nothing extra.
+    """
+
+    FRAME_SECONDS = 0.1
+    WIDTH = 20
+
+    def __init__(self, label: str, *, enabled: bool, delay: float = 1.0, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.delay = delay
+        self.done = threading.Event()
+        self.drawn = False
+        self.thread = threading.Thread(target=self._draw, daemon=True)
+
+    def __enter__(self) -> Progress:
+        self.started = time.perf_counter()
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.enabled:
+            self.thread.join()
+            if self.drawn:
+                self.stream.write("\r\x1b[K")  # erase the bar: the summary line follows
+                self.stream.flush()
+
+    def _draw(self) -> None:
+        if self.done.wait(self.delay):
+            return
+        step = 0
+        while not self.done.is_set():
+            pos = step % (2 * self.WIDTH - 2)
+            pos = pos if pos < self.WIDTH else 2 * self.WIDTH - 2 - pos
+            bar = " " * pos + "=" + " " * (self.WIDTH - 1 - pos)
+            took = time.perf_counter() - self.started
+            self.stream.write(f"\r{self.label} [{bar}] {took:.1f} s")
+            self.stream.flush()
+            self.drawn = True
+            step += 1
+            self.done.wait(self.FRAME_SECONDS)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     started = time.perf_counter()
     out = args.output if args.output is not None else args.site / "_site"
-    built, result = build(args.site, out, resolve_now(args.now))
+    with Progress(f"Building {out}", enabled=not args.quiet):
+        built, result = build(args.site, out, resolve_now(args.now), use_cache=not args.no_cache)
     if not args.quiet:
         pages = sum(1 for p in built.files if p.endswith(".html"))
         took = time.perf_counter() - started
@@ -177,7 +393,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .build import check
 
     started = time.perf_counter()
-    built = check(args.site, resolve_now(args.now))
+    try:
+        built = check(args.site, resolve_now(args.now))
+    except (SiteError, BuildError) as error:
+        if args.format != "github":
+            raise
+        print(github_annotations(error))
+        return EXIT_INVALID
     if not args.quiet:
         took = time.perf_counter() - started
         print(
@@ -185,6 +407,96 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{len(built.files)} files would be written ({took:.2f} s); status: {built.snap.description}"
         )
     return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the packaged schema unchanged, so the file an editor uses is the one the tests check."""
+    from importlib import resources
+
+    data = (resources.files("statuspage") / "schemas" / f"{args.kind}.json").read_bytes()
+    if args.output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return EXIT_OK
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(data)
+    if not args.quiet:
+        print(f"Wrote {args.output}; in a YAML file, add: # yaml-language-server: $schema=<path to it from that file>")
+    return EXIT_OK
+
+
+def github_annotations(error: SiteError | BuildError) -> str:
+    """Problems as GitHub Actions workflow commands, one `::error file=…,line=…,col=…::message` each.
+
+    Escaping follows the runner (actions/toolkit, command.ts): %, CR and LF in the
+    message; also ':' and ',' in property values.
+    """
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    if isinstance(error, BuildError):
+        return f"::error::{data(str(error))}"
+    return "\n".join(
+        f"::error file={prop(p.path)},line={p.line},col={p.col}::{data(p.message)}" for p in error.problems
+    )
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    """new incident / new maintenance / update / resolve. The clock is read here, never in edit.py."""
+    from . import edit
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    at = args.at if args.at is not None else now
+    started = time.perf_counter()
+    if args.command == "new" and args.kind == "incident":
+        components: list[tuple[str, ComponentStatus]] = []
+        for cid, status in args.component:
+            if status is None:
+                raise EditError(
+                    f"component '{cid}' has no status (expected {cid}=major_outage, "
+                    f"{cid}=partial_outage or {cid}=degraded_performance)"
+                )
+            components.append((cid, status))
+        impact = Impact(args.impact) if args.impact else default_impact(components)
+        path = edit.new_incident(args.site, args.title, components, impact, args.message, at)
+        done = f"Opened {path} ({impact.value} impact)"
+    elif args.command == "new":
+        ids = []
+        for cid, status in args.component:
+            if status not in (None, ComponentStatus.UNDER_MAINTENANCE):
+                raise EditError(f"component '{cid}' in a maintenance is under_maintenance (expected --component {cid})")
+            ids.append(cid)
+        path = edit.new_maintenance(args.site, args.title, ids, args.start, args.end, args.message, at)
+        done = f"Scheduled {path} ({edit.format_time(args.start)} to {edit.format_time(args.end)})"
+    else:
+        path = edit.record_path(args.site, args.id)
+        if args.command == "resolve":
+            from .load import read_record
+
+            record = read_record(path)
+            status = edit.close_status(record)
+            kind = "maintenance is complete" if record.is_maintenance else "incident has been resolved"
+            message = args.message or f"This {kind}."
+        else:
+            status, message = args.status, args.message
+        edit.append_update(path, status, message, at)
+        done = f"Updated {path}: {status} at {edit.format_time(at)}"
+    if not args.quiet:
+        print(f"{done} in {time.perf_counter() - started:.2f} s")
+        if args.verbose:
+            print(path.read_text(encoding="utf-8"), end="")
+    return EXIT_OK
+
+
+def default_impact(components: Sequence[tuple[str, ComponentStatus]]) -> Impact:
+    """Without --impact: major for a major outage, minor for anything less, none without components."""
+    statuses = {status for _, status in components}
+    if ComponentStatus.MAJOR_OUTAGE in statuses:
+        return Impact.MAJOR
+    return Impact.MINOR if statuses else Impact.NONE
 
 
 def run() -> None:

@@ -384,17 +384,7 @@ def load_site(root: Path) -> Site:
     if problems or config is None:
         raise SiteError(problems)
     records.sort(key=lambda r: (r.started_at, r.id), reverse=True)
-    return Site(
-        title=config.title,
-        base_url=config.base_url,
-        language=config.language,
-        timezone=config.timezone,
-        description=config.description,
-        max_age=config.max_age,
-        components=config.components,
-        records=tuple(records),
-        root=root,
-    )
+    return config.site(root, tuple(records))
 
 
 def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
@@ -452,6 +442,19 @@ class _Config:
     description: str | None
     max_age: int | None
     components: tuple[Component, ...]
+
+    def site(self, root: Path, records: tuple[Record, ...]) -> Site:
+        return Site(
+            title=self.title,
+            base_url=self.base_url,
+            language=self.language,
+            timezone=self.timezone,
+            description=self.description,
+            max_age=self.max_age,
+            components=self.components,
+            records=records,
+            root=root,
+        )
 
 
 def _read_config(path: Path, shown: str, problems: list[Problem]) -> _Config | None:
@@ -667,3 +670,28 @@ def _updates(f: _File, node: Node, statuses: tuple[str, ...]) -> tuple[Update, .
         if at is not None and status is not None and message is not None:
             updates.append(Update(at=at, status=status, message=message))
     return tuple(updates)
+
+
+def read_config(root: Path) -> Site:
+    """Only `statuspage.yaml`, as a Site without records: what editing a record needs to know.
+
+    Editing must work even when some other record file is broken, so it cannot go through load_site.
+    """
+    problems: list[Problem] = []
+    config_path = Path(root) / CONFIG_NAME
+    shown = display_path(config_path)
+    if not config_path.is_file():
+        raise SiteError([Problem(shown, 1, 1, "file not found (expected the site's statuspage.yaml)")])
+    config = _read_config(config_path, shown, problems)
+    if problems or config is None:
+        raise SiteError(problems)
+    return config.site(Path(root), ())
+
+
+def read_record(path: Path) -> Record:
+    """One record file on its own, validated except for the cross-file checks."""
+    problems: list[Problem] = []
+    record = _read_record(path, display_path(path), problems, [])
+    if problems or record is None:
+        raise SiteError(problems)
+    return record

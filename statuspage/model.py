@@ -126,6 +126,10 @@ class BuildError(Exception):
     """A build that could not finish for a reason other than invalid input (disk full, template error)."""
 
 
+class EditError(Exception):
+    """An edit refused before anything was written: unknown id, wrong status, time going backwards."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Component:
     id: str

@@ -12,11 +12,16 @@ ALLOWED = {
     "model": set(),
     "load": {"model"},
     "derive": {"model"},
-    "render": {"model", "derive"},
+    "render": {"model", "derive", "cache"},
+    "cache": set(),
     "feeds": {"model", "derive"},
     "api": {"model", "derive"},
+    "badges": {"model", "derive"},
+    "calendar": {"model", "derive"},
     "write": {"model"},
-    "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar"},
+    "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar", "cache"},
+    "edit": {"model", "load"},
+    "serve": {"model", "build"},
 }
 
 

@@ -15,6 +15,7 @@ covered without touching this file:
 - *.json: parsed; string values of HTML-bearing keys (name contains "html") are checked as HTML,
   and no string may be a script URL.
 - *.ics: no URL property with a script scheme.
+- _headers: no input text in its patterns or values.
 
 base_url is input too: it carries a quote-and-script breakout, which must stay inside attributes.
 """
@@ -38,7 +39,7 @@ from lxml import etree
 from statuspage.render import STALE_SCRIPT
 
 from conftest import NOW, build_site, write_site
-from helpers import CHROMIUM_ARGS, require_chromium, soup, text
+from helpers import CHROMIUM_ARGS, header_rules, require_chromium, soup, text
 
 DATA = Path(__file__).resolve().parent / "data" / "xss.txt"
 XML_TYPES = {".atom", ".rss", ".xml", ".svg"}
@@ -233,7 +234,7 @@ def test_corpus_is_broad() -> None:
 def test_every_output_type_is_scanned(out: Path) -> None:
     """A new kind of output must get a scanner here before it can ship."""
     known = {".html", ".json", ".ics"} | XML_TYPES | PASSIVE_TYPES
-    unknown = sorted({p.suffix for p in out.rglob("*") if p.is_file()} - known)
+    unknown = sorted({p.suffix or p.name for p in out.rglob("*") if p.is_file()} - known - {"_headers"})
     assert not unknown, f"add a scanner to tests/test_xss.py for {unknown}"
     assert len(files_of(out, ".html")) > 2 * len(chunks())  # a page per record and per component at least
 
@@ -307,6 +308,20 @@ def test_calendar_has_no_script_urls(out: Path) -> None:
             if name.split(";")[0].upper() in ("URL", "ATTACH", "ORGANIZER", "ATTENDEE") and SCRIPT_URL.match(value):
                 found.append(f"{path.name}: {line[:60]}")
     assert not found
+
+
+def test_headers_file_carries_no_input(out: Path) -> None:
+    """`_headers` (Netlify, Cloudflare Pages) is configuration: no input text may reach a pattern or a value."""
+    path = out / "_headers"
+    if not path.exists():
+        return
+    rules = header_rules(out)
+    assert rules
+    for pattern, headers in rules:
+        assert pattern.startswith("/") and not re.search(r"[<>\"'\s]", pattern), pattern
+        for name, value in headers.items():
+            assert re.fullmatch(r"[A-Za-z0-9-]+", name), name
+            assert not re.search(r"[<>\x00-\x1f]|script", value, re.I), f"{name}: {value}"
 
 
 # --- Chromium ------------------------------------------------------------------------------------------
