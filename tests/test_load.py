@@ -14,7 +14,7 @@ import pytest
 from statuspage.load import load_site
 from statuspage.model import Kind, SiteError
 
-from conftest import CONFIG, incident
+from conftest import CONFIG, REPO, incident
 
 
 @pytest.fixture(autouse=True)
@@ -235,3 +235,48 @@ def test_path_is_relative_to_current_directory(make_site: Callable[..., Path], t
     root = make_site(incidents={"x": GOOD.replace("impact: major", "impact: huge")})
     os.chdir(root)
     assert problems(Path("."))[0].startswith("incidents/x.yaml:2:9: ")
+
+
+def _shape(node: object) -> object:
+    """A node tree as plain tuples: tag, value and where each node starts."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    assert isinstance(node, ScalarNode | SequenceNode | MappingNode)
+    mark = (node.start_mark.line, node.start_mark.column)
+    if isinstance(node, ScalarNode):
+        return (node.tag, node.value, node.style or None, mark)  # libyaml says '' for plain, PyYAML None
+    if isinstance(node, SequenceNode):
+        return (node.tag, [_shape(n) for n in node.value], mark)
+    return (node.tag, [(_shape(k), _shape(v)) for k, v in node.value], mark)
+
+
+def test_libyaml_fast_path_composes_exactly_what_the_checked_loader_does() -> None:
+    """Issue 7: libyaml speeds loading up only if editors get the same values and the same line:col."""
+    import yaml
+
+    from statuspage.load import _SLOW, _compose_fast, _Loader
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "incidents").glob("*.yaml"))]
+    texts.append((REPO / "statuspage.yaml").read_text(encoding="utf-8"))
+    texts.append('title: «é» "q"\nimpact: no\nlist: [1, 1.10, on, ~, 2023-01-10]\nk: |\n  a\n\n  b\n')
+    for text in texts:
+        fast = _compose_fast(text)
+        assert fast is not _SLOW
+        assert _shape(fast) == _shape(yaml.compose(text, Loader=_Loader))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "a: !!python/object:os.system x\n",
+        "a: " + "[" * 30 + "]" * 30 + "\n",
+        "a: [\n",
+        "---\na: 1\n---\nb: 2\n",
+    ],
+    ids=["alias", "tag", "deep", "broken", "two-documents"],
+)
+def test_libyaml_fast_path_leaves_anything_doubtful_to_the_checked_loader(text: str) -> None:
+    from statuspage.load import _SLOW, _compose_fast
+
+    assert _compose_fast(text) is _SLOW
