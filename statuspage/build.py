@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,20 +68,24 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
     return Built(site=site, snap=snap, files=files)
 
 
-def cache_path(out: Path) -> Path:
-    """Beside the output, never in it: a deploy of `out` must not upload the cache."""
-    out = Path(os.path.abspath(out))
-    return out.parent / f".{out.name}.cache.sqlite"
+def cache_path(cache_dir: Path, out: Path) -> Path:
+    """One cache file per output folder, in the user's cache folder (never in the site or the output).
+
+    Not in the site: a pull request could commit a crafted cache file there. Not in the
+    output: a deploy would upload it.
+    """
+    name = hashlib.blake2b(os.fsencode(os.path.abspath(out)), digest_size=10).hexdigest()
+    return cache_dir / f"{name}.sqlite"
 
 
-def build(site_root: Path, out: Path, now: datetime, *, use_cache: bool = True) -> tuple[Built, WriteResult]:
-    """Load and validate the site, render it, and swap it into `out`."""
+def build(site_root: Path, out: Path, now: datetime, *, cache_dir: Path | None = None) -> tuple[Built, WriteResult]:
+    """Load and validate the site, render it, and swap it into `out`; with `cache_dir`, reuse unchanged pages."""
     site = load_site(site_root)
-    if not use_cache:
+    if cache_dir is None:
         built = render_site(site, now)
         return built, write_tree(out, built.files, site_root=site_root)
-    Path(os.path.abspath(out)).parent.mkdir(parents=True, exist_ok=True)
-    cache = Cache(cache_path(out))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache = Cache(cache_path(cache_dir, out))
     try:
         built = render_site(site, now, cache)
         result = write_tree(out, built.files, site_root=site_root)

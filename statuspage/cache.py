@@ -1,11 +1,12 @@
-"""A content-addressed cache of parsed records and rendered pages, so a rebuild redoes only what changed.
+"""A content-addressed cache of rendered pages, so a rebuild redoes only what changed.
 
-Entries are keyed by a hash of *everything* that made them (file bytes, theme files,
+Entries are keyed by a hash of *everything* that made them (the record, theme files,
 site settings, the build moment, the package version), never by names or mtimes, so an
 entry is either exactly right or never looked up: the cache can be slow, never stale.
-It lives in one SQLite file beside the output folder (`.<out>.cache.sqlite`), which a
-deploy does not upload; deleting it only costs one slow build. Entries this build did
-not use are dropped at the end, so the file never grows beyond one site's worth.
+It lives in one SQLite file per output folder in the user's cache folder (never in the
+site, where a pull request could plant one, nor in the output, which a deploy uploads);
+deleting it only costs one slow build. Entries this build did not use are dropped at
+the end, so the file never grows beyond one site's worth.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def make_parser() -> Parser:
     build.add_argument(
         "--no-cache",
         action="store_true",
-        help="render everything afresh and leave the cache (.OUT.cache.sqlite beside OUT) alone",
+        help="render every page afresh and leave the cache ($XDG_CACHE_HOME/statuspage) alone",
     )
     now_arg(build)
 
@@ -372,13 +372,19 @@ class Progress:
             self.done.wait(self.FRAME_SECONDS)
 
 
+def cache_dir() -> Path:
+    """$XDG_CACHE_HOME/statuspage, else ~/.cache/statuspage: where build keeps its page cache."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "statuspage"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     started = time.perf_counter()
     out = args.output if args.output is not None else args.site / "_site"
     with Progress(f"Building {out}", enabled=not args.quiet):
-        built, result = build(args.site, out, resolve_now(args.now), use_cache=not args.no_cache)
+        built, result = build(args.site, out, resolve_now(args.now), cache_dir=None if args.no_cache else cache_dir())
     if not args.quiet:
         pages = sum(1 for p in built.files if p.endswith(".html"))
         took = time.perf_counter() - started

@@ -104,7 +104,7 @@ def rebuild(site: Path, out: Path, clock: Callable[[], datetime], state: State, 
     """Build into `out`; on failure keep its previous contents and remember the error."""
     try:
         started = time.perf_counter()
-        built, result = build(site, out, clock())
+        built, result = build(site, out, clock(), cache_dir=out.parent / "cache")  # out sits in our temp folder
         state.error = None
         state.good = True
         if not quiet:

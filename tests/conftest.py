@@ -46,6 +46,12 @@ def write_site(root: Path, config: str | None = CONFIG, incidents: dict[str, str
     return root
 
 
+@pytest.fixture(autouse=True)
+def private_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`statuspage build` in a subprocess keeps its page cache under this test's folder, not ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> Callable[..., Path]:
     def make(config: str | None = CONFIG, incidents: dict[str, str] | None = None, name: str = "site") -> Path:
