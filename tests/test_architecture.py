@@ -16,8 +16,10 @@ ALLOWED = {
     "feeds": {"model", "derive"},
     "api": {"model", "derive"},
     "write": {"model"},
-    "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar"},
+    "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar", "probe"},
     "edit": {"model", "load"},
+    "probe": {"model", "load", "derive", "edit"},
+    "notify": {"model", "load", "edit", "probe"},
     "serve": {"model", "build"},
 }
 
