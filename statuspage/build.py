@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .derive import Snapshot, snapshot
+from .derive import ProbeSummary, Snapshot, probe_summary, snapshot
 from .feeds import render_feeds
 from .load import load_site
 from .model import BuildError, Record, Site
+from .probe import read_history
 from .render import Theme, render_pages
 from .write import WriteResult, write_tree
 
@@ -37,6 +38,7 @@ def render_site(site: Site, now: datetime) -> Built:
     """Every output file of the site at `now`, in memory."""
     snap = snapshot(site, now)
     theme = Theme(site)
+    theme.globals["probes"] = probe_summaries(site, now)
 
     def entry_html(record: Record) -> str:
         return theme.render("partials/feed-entry.html", "history.atom", record=record, snap=snap).decode()
@@ -49,6 +51,15 @@ def render_site(site: Site, now: datetime) -> Built:
         render_feeds(site, now, entry_html, feed_title),
     )
     return Built(site=site, snap=snap, files=files)
+
+
+def probe_summaries(site: Site, now: datetime) -> dict[str, ProbeSummary]:
+    """Uptime and response times of each probed component, from probes/*.csv (docs/probes.md, P1-P3)."""
+    probed = sorted({check.component for check in site.checks})
+    if not probed:
+        return {}
+    history = read_history(site.root, now)
+    return {cid: probe_summary(history, cid, now) for cid in probed}
 
 
 def build(site_root: Path, out: Path, now: datetime) -> tuple[Built, WriteResult]:

@@ -6,8 +6,10 @@ one by one in tests/test_derive.py. Nothing else in the package decides status.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .model import (
     COMPONENT_RANK,
@@ -18,6 +20,7 @@ from .model import (
     IncidentStatus,
     Indicator,
     MaintenanceStatus,
+    ProbeResult,
     Record,
     Site,
 )
@@ -161,4 +164,68 @@ def snapshot(site: Site, now: datetime) -> Snapshot:
         open_incidents=tuple(open_incidents),
         active_maintenance=tuple(r for r in by_start if is_active(r, now)),
         upcoming_maintenance=tuple(r for r in by_start if is_upcoming(r, now)),
+    )
+
+
+# --- Probe history (issue 9, docs/probes.md "How probes and incidents combine") -----------------
+
+SPARK_WIDTH, SPARK_HEIGHT = 100, 24
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeSummary:
+    """What a page shows beside a probed component: never its status, which only incidents set (P1)."""
+
+    component: str
+    days: int
+    runs: int
+    down_runs: int
+    uptime: float | None  # percent of runs in the window that were not down, floored to 0.01; None without runs
+    points: str  # SVG polyline points of the latest response times, oldest on the left
+    samples: int
+    latest_ms: int | None
+    median_ms: int | None
+    max_ms: int | None
+
+
+def probe_summary(
+    history: Iterable[ProbeResult], component_id: str, now: datetime, days: int = 90, points: int = 48
+) -> ProbeSummary:
+    """P2/P3: uptime over the last `days` of probe runs, and a sparkline of the latest `points` response times.
+
+    A run (every check of the component at one moment) is down when any of its checks is
+    down; degraded runs answered, so they count as up. Runs after `now` are ignored, so
+    a build for a past moment shows what was known then.
+    """
+    start = now - timedelta(days=days)
+    runs: dict[datetime, list[ProbeResult]] = {}
+    for result in history:
+        if result.component == component_id and start < result.at <= now:
+            runs.setdefault(result.at, []).append(result)
+    ordered = [runs[at] for at in sorted(runs)]
+    down = sum(1 for run in ordered if any(r.result == "down" for r in run))
+    uptime = math.floor(10000 * (len(ordered) - down) / len(ordered)) / 100 if ordered else None
+    latencies = [
+        max(r.ms for r in run if r.ms is not None and r.result != "down")
+        for run in ordered
+        if any(r.ms is not None and r.result != "down" for r in run)
+    ][-points:]
+    top = max(latencies, default=0)
+    coords: list[str] = []
+    for i, ms in enumerate(latencies):
+        x = SPARK_WIDTH if len(latencies) == 1 else i * SPARK_WIDTH / (len(latencies) - 1)
+        y = SPARK_HEIGHT - 1 - (ms / top if top else 0) * (SPARK_HEIGHT - 2)
+        coords.append(f"{x:.1f},{y:.1f}")
+    ranked = sorted(latencies)
+    return ProbeSummary(
+        component=component_id,
+        days=days,
+        runs=len(ordered),
+        down_runs=down,
+        uptime=uptime,
+        points=" ".join(coords),
+        samples=len(latencies),
+        latest_ms=latencies[-1] if latencies else None,
+        median_ms=ranked[len(ranked) // 2] if ranked else None,
+        max_ms=top or None,
     )
