@@ -48,6 +48,7 @@ class Service:
         self.mode = "ok"
         self.seen_headers: list[dict[str, str]] = []
         self.release = threading.Event()
+        self.barrier = threading.Barrier(2)
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,6 +60,11 @@ class Service:
                     return
                 if mode == "slow":
                     time.sleep(1.0)
+                if mode == "together":  # answers only once two requests are in flight at the same time
+                    try:
+                        service.barrier.wait(timeout=5)
+                    except threading.BrokenBarrierError:
+                        return
                 code = 500 if mode == "fail" else 200
                 body = json.dumps({"status": "maintenance" if mode == "wrong" else "ok"}).encode()
                 self.send_response(code)
@@ -283,6 +289,17 @@ def test_each_failure_mode_is_recorded(site: Path, service: Service, mode: str, 
     assert line.detail.startswith(detail)
     assert report.outcomes[0].result == result
     assert service.seen_headers[0]["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_checks_run_concurrently(tmp_path: Path, service: Service) -> None:
+    """Both checks are answered only if both requests are in flight at once: run one after the other,
+    the first would wait for the second until its timeout."""
+    second = f"      - name: web-again\n        url: {service.url}\n        timeout: 3\n"
+    root = write_site(tmp_path / "site", config(service.url, extra=second).replace("timeout: 0.5", "timeout: 3"))
+    service.mode = "together"
+    report = probe(root, at(0), ENV)
+    answered = sorted((o.check.id, o.code) for o in report.outcomes)
+    assert answered == [("web", 200), ("web-again", 200)]
 
 
 def test_a_slow_answer_is_degraded_and_opens_a_degraded_performance_incident(tmp_path: Path, service: Service) -> None:
