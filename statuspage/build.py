@@ -10,7 +10,7 @@ from pathlib import Path
 from .derive import ProbeSummary, Snapshot, probe_summary, snapshot
 from .feeds import render_feeds
 from .load import load_site
-from .model import BuildError, Record, Site
+from .model import BuildError, ProbeResult, Record, Site
 from .probe import read_history
 from .render import Theme, render_pages
 from .write import WriteResult, write_tree
@@ -58,8 +58,11 @@ def probe_summaries(site: Site, now: datetime) -> dict[str, ProbeSummary]:
     probed = sorted({check.component for check in site.checks})
     if not probed:
         return {}
-    history = read_history(site.root, now)
-    return {cid: probe_summary(history, cid, now) for cid in probed}
+    by_component: dict[str, list[ProbeResult]] = {cid: [] for cid in probed}
+    for result in read_history(site.root, now):
+        if result.component in by_component:
+            by_component[result.component].append(result)
+    return {cid: probe_summary(by_component[cid], cid, now) for cid in probed}
 
 
 def build(site_root: Path, out: Path, now: datetime) -> tuple[Built, WriteResult]:

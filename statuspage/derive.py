@@ -7,6 +7,7 @@ one by one in tests/test_derive.py. Nothing else in the package decides status.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -172,6 +173,10 @@ def snapshot(site: Site, now: datetime) -> Snapshot:
 SPARK_WIDTH, SPARK_HEIGHT = 100, 24
 
 
+def _at(result: ProbeResult) -> datetime:
+    return result.at
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProbeSummary:
     """What a page shows beside a probed component: never its status, which only incidents set (P1)."""
@@ -198,18 +203,22 @@ def probe_summary(
     a build for a past moment shows what was known then.
     """
     start = now - timedelta(days=days)
-    runs: dict[datetime, list[ProbeResult]] = {}
-    for result in history:
-        if result.component == component_id and start < result.at <= now:
-            runs.setdefault(result.at, []).append(result)
-    ordered = [runs[at] for at in sorted(runs)]
-    down = sum(1 for run in ordered if any(r.result == "down" for r in run))
-    uptime = math.floor(10000 * (len(ordered) - down) / len(ordered)) / 100 if ordered else None
-    latencies = [
-        max(r.ms for r in run if r.ms is not None and r.result != "down")
-        for run in ordered
-        if any(r.ms is not None and r.result != "down" for r in run)
-    ][-points:]
+    rows = sorted((r for r in history if r.component == component_id and start < r.at <= now), key=_at)
+    runs = down = 0
+    latencies: deque[int] = deque(maxlen=points)
+    for i, result in enumerate(rows):
+        if i == 0 or result.at != rows[i - 1].at:  # the first line of a run (rows are in time order)
+            runs += 1
+            run_down, run_ms = False, -1
+        if result.result == "down":
+            run_down = True
+        elif result.ms is not None:
+            run_ms = max(run_ms, result.ms)
+        if i + 1 == len(rows) or rows[i + 1].at != result.at:  # the last line of a run
+            down += run_down
+            if run_ms >= 0:
+                latencies.append(run_ms)
+    uptime = math.floor(10000 * (runs - down) / runs) / 100 if runs else None
     top = max(latencies, default=0)
     coords: list[str] = []
     for i, ms in enumerate(latencies):
@@ -220,7 +229,7 @@ def probe_summary(
     return ProbeSummary(
         component=component_id,
         days=days,
-        runs=len(ordered),
+        runs=runs,
         down_runs=down,
         uptime=uptime,
         points=" ".join(coords),

@@ -85,16 +85,28 @@ def parse_lines(text: str) -> list[ProbeResult]:
     """Results from one history file; a malformed line (a bad merge, a cut write) is skipped, not fatal:
     the page must still build from the rest."""
     found: list[ProbeResult] = []
-    for row in csv.reader(io.StringIO(text)):
-        if len(row) != len(COLUMNS) or row[0] == "time" or row[3] not in RESULTS:
+    # Most lines have no quoted field: a plain split is several times faster than csv.reader.
+    rows = (
+        line.split(",", len(COLUMNS) - 1) if '"' not in line else next(csv.reader([line]), [])
+        for line in text.splitlines()
+    )
+    moments: dict[str, datetime | None] = {}  # one run's lines share a time: parse it once
+    for row in rows:
+        if len(row) != len(COLUMNS) or row[3] not in RESULTS:
+            continue
+        if row[0] not in moments:
+            try:
+                parsed: datetime | None = datetime.fromisoformat(row[0])
+            except ValueError:
+                parsed = None
+            moments[row[0]] = parsed if parsed is not None and parsed.tzinfo is not None else None
+        at = moments[row[0]]
+        if at is None:
             continue
         try:
-            at = datetime.fromisoformat(row[0])
             code = int(row[4]) if row[4] else None
             ms = int(row[5]) if row[5] else None
         except ValueError:
-            continue
-        if at.tzinfo is None:
             continue
         found.append(ProbeResult(at=at, component=row[1], check=row[2], result=row[3], code=code, ms=ms, detail=row[6]))
     return found
