@@ -331,12 +331,18 @@ def probe(site_root: Path, now: datetime, env: Mapping[str, str], keep_months: i
     except SiteError as error:
         report.written.append(_save_state(root, state))
         raise SiteError(error.problems) from None  # the history is kept; incidents wait for a loadable site
+    failed: list[str] = []
     for component in sorted(site.components, key=lambda c: c.position):
         checks = [c for c in site.checks if c.component == component.id]
-        if checks:
-            _act(site, component, checks, state, now, report)
+        try:
+            if checks:
+                _act(site, component, checks, state, now, report)
+        except (EditError, SiteError) as error:  # e.g. --now before the incident's latest update
+            failed.append(f"{component.id}: {error}")  # the other components and the state still count
     state["checks"] = {k: v for k, v in sorted(state["checks"].items()) if k in {c.id for c in site.checks}}
     report.written.append(_save_state(root, state))
+    if failed:
+        raise EditError("; ".join(failed))
     return report
 
 

@@ -302,6 +302,44 @@ def test_checks_run_concurrently(tmp_path: Path, service: Service) -> None:
     assert answered == [("web", 200), ("web-again", 200)]
 
 
+def test_expect_body_and_expect_status(tmp_path: Path, service: Service) -> None:
+    extra = (
+        f'      - name: web-body\n        url: {service.url}\n        expect_body: \'"status": "ok"\'\n'
+        f"      - name: web-created\n        url: {service.url}\n        expect_status: [201, 202]\n"
+    )
+    root = write_site(tmp_path / "site", config(service.url, extra=extra))
+    service.mode = "wrong"
+    report = probe(root, at(0), ENV)
+    details = {o.check.id: (o.result, o.detail) for o in report.outcomes}
+    assert details["web-body"] == ("down", "status 200, but the body lacks the expected text")
+    assert details["web-created"] == ("down", "status 200 (expected 201, 202)")
+    service.mode = "ok"
+    report = probe(root, at(5), ENV)
+    assert {o.check.id: o.result for o in report.outcomes}["web-body"] == "up"
+
+
+def test_a_failed_edit_still_saves_the_state(site: Path, service: Service) -> None:
+    """A run stamped before the incident's latest update cannot append: it says so, and the
+    results and counters are kept, so the next run resolves."""
+    from statuspage.model import EditError
+
+    service.mode = "fail"
+    probe(site, at(10), ENV)
+    probe(site, at(15), ENV)
+    (path,) = incidents(site)
+    service.mode = "ok"
+    probe(site, at(20), ENV)
+    with pytest.raises(EditError, match="is earlier than the latest update"):
+        probe(site, at(12), ENV)
+    state = json.loads((site / "probes" / "state.json").read_text())
+    assert state["checks"]["web"]["good"] == 2
+    assert state["components"]["web"]["incident"] == path.stem
+    assert len(read_history(site, at(30))) == 4
+    probe(site, at(25), ENV)
+    (record,) = load_site(site).records
+    assert [u.status for u in record.updates] == ["investigating", "resolved"]
+
+
 def test_a_slow_answer_is_degraded_and_opens_a_degraded_performance_incident(tmp_path: Path, service: Service) -> None:
     root = write_site(tmp_path / "site", config(service.url).replace("timeout: 0.5", "timeout: 3"))
     service.mode = "slow"
@@ -775,3 +813,17 @@ def test_timeline_down_and_back_up(tmp_path: Path, service: Service, receiver: R
     ]
     assert quick(root, env).posted == []
     assert len(incidents(root)) == 1
+
+
+def test_probes_md_has_the_scheduled_recipe_and_its_limits() -> None:
+    from conftest import REPO
+
+    doc = (REPO / "docs" / "probes.md").read_text(encoding="utf-8")
+    steps = ["statuspage probe", "git commit", "statuspage build", "actions/deploy-pages", "statuspage notify"]
+    positions = [doc.index(step, doc.index("## Recipe")) for step in steps]
+    assert positions == sorted(positions), "probe → commit → build → deploy → notify"
+    for needle in ('cron: "*/5 * * * *"', "concurrency:", "cancel-in-progress: false", "Schedules run late"):
+        assert needle in doc, needle
+    assert "One location sees one network path" in doc and "Adding a second location" in doc
+    for rule in ("**P1.**", "**P2.**", "**P3.**"):
+        assert rule in doc
