@@ -57,6 +57,7 @@ COLUMNS = ("time", "component", "check", "result", "code", "ms", "detail")
 RESULTS = ("up", "degraded", "down")
 DETAIL_MAX = 160  # a history line stays short; the reason is a phrase, never a response body
 KEEP_MONTHS = 4  # the current month and three before it: enough for 90-day uptime
+BODY_MAX = 1_000_000
 USER_AGENT = "statuspage-probe (+https://github.com/statuspage)"
 
 
@@ -228,14 +229,23 @@ async def _run_one(client: Any, check: Check, headers: dict[str, str], secrets: 
 
     started = time.perf_counter()
     try:
-        response = await client.request(check.method, check.url, headers=headers, timeout=check.timeout)
+        request = client.build_request(check.method, check.url, headers=headers, timeout=check.timeout)
+        response = await client.send(request, stream=True)
+        try:
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= BODY_MAX:  # a health check needs little; a huge body must not fill memory
+                    break
+        finally:
+            await response.aclose()
     except httpx.TimeoutException:
         return Outcome(check, "down", None, None, f"no answer within {check.timeout:g} s")
     except httpx.HTTPError as error:
         reason = scrub(str(error) or type(error).__name__, secrets)
         return Outcome(check, "down", None, None, f"request failed: {reason}"[:DETAIL_MAX])
     ms = round((time.perf_counter() - started) * 1000)
-    result, detail = judge(check, response.status_code, response.content, ms)
+    result, detail = judge(check, response.status_code, body[:BODY_MAX], ms)
     return Outcome(check, result, response.status_code, ms, scrub(detail, secrets))
 
 
@@ -252,7 +262,8 @@ async def run_checks(checks: Sequence[Check], env: Mapping[str, str]) -> list[Ou
             secrets.extend(env[n] for n in env_names(value))
         prepared.append((check, headers))
     limits = httpx.Limits(max_connections=20)
-    async with httpx.AsyncClient(follow_redirects=True, limits=limits, trust_env=False) as client:
+    # Redirects are not followed, so a header (a secret) is never sent to another host.
+    async with httpx.AsyncClient(follow_redirects=False, limits=limits, trust_env=False) as client:
         return list(await asyncio.gather(*(_run_one(client, c, h, secrets) for c, h in prepared)))
 
 

@@ -65,6 +65,12 @@ class Service:
                         service.barrier.wait(timeout=5)
                     except threading.BrokenBarrierError:
                         return
+                if mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", service.url + "?again")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 code = 500 if mode == "fail" else 200
                 body = json.dumps({"status": "maintenance" if mode == "wrong" else "ok"}).encode()
                 self.send_response(code)
@@ -279,6 +285,7 @@ def test_webhook_problems_are_reported(make_site: Callable[..., Path], monkeypat
         ("fail", "down", "status 500 (expected 2xx)"),
         ("hang", "down", "no answer within 0.5 s"),
         ("wrong", "down", "status 200, but status is maintenance (expected ok)"),
+        ("redirect", "down", "status 302 (expected 2xx)"),  # not followed: headers never go to another host
     ],
 )
 def test_each_failure_mode_is_recorded(site: Path, service: Service, mode: str, result: str, detail: str) -> None:
@@ -288,7 +295,7 @@ def test_each_failure_mode_is_recorded(site: Path, service: Service, mode: str, 
     assert (line.result, line.component, line.check) == (result, "web", "web")
     assert line.detail.startswith(detail)
     assert report.outcomes[0].result == result
-    assert service.seen_headers[0]["Authorization"] == f"Bearer {TOKEN}"
+    assert [h["Authorization"] for h in service.seen_headers] == [f"Bearer {TOKEN}"]  # one request, no redirect
 
 
 def test_checks_run_concurrently(tmp_path: Path, service: Service) -> None:
