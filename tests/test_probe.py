@@ -30,7 +30,7 @@ from statuspage.notify import notify
 from statuspage.probe import append_history, parse_lines, probe, prune_history, read_history
 
 from conftest import build_site, write_site
-from helpers import page, text
+from helpers import page, text, tree_digest
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TOKEN = "tok-9f3c1e7a-SECRET-probe"
@@ -593,6 +593,8 @@ def test_the_sparkline_is_inline_svg_with_a_text_alternative(tmp_path: Path, ser
     for minutes, ms in ((0, 40), (5, 80), (10, 60)):
         append_history(root, results((minutes, "up", ms)))
     build_site(root, tmp_path / "out", at(10))
+    build_site(root, tmp_path / "again", at(10))
+    assert tree_digest(tmp_path / "out") == tree_digest(tmp_path / "again")  # same inputs, same bytes
     index = page(tmp_path / "out", "index.html")
     (svg,) = index.select(".probe svg.sparkline")
     tree = ET.fromstring(str(svg))
