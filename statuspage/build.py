@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .api import render_api, render_headers
+from .badges import render_badges
+from .cache import Cache
+from .calendar import render_calendar
 from .derive import ProbeSummary, Snapshot, probe_summary, snapshot
 from .feeds import render_feeds
 from .load import load_site
@@ -34,22 +39,33 @@ def merge(*outputs: Mapping[str, bytes]) -> dict[str, bytes]:
     return merged
 
 
-def render_site(site: Site, now: datetime) -> Built:
+def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
     """Every output file of the site at `now`, in memory."""
     snap = snapshot(site, now)
     theme = Theme(site)
     theme.globals["probes"] = probe_summaries(site, now)
 
+    entries: dict[str, str] = {}
+
     def entry_html(record: Record) -> str:
-        return theme.render("partials/feed-entry.html", "history.atom", record=record, snap=snap).decode()
+        """A record's feed entry; the history feed and its components' feeds share one rendering."""
+        if record.id not in entries:
+            entries[record.id] = theme.render(
+                "partials/feed-entry.html", "history.atom", record=record, snap=snap
+            ).decode()
+        return entries[record.id]
 
     def feed_title(title: str) -> str:
         return theme.gettext("%(title)s: history") % {"title": title}
 
     files = merge(
-        render_pages(site, snap, theme),
+        render_pages(site, snap, theme, cache),
         render_feeds(site, now, entry_html, feed_title),
+        render_api(site, snap),
+        render_badges(site, snap),
+        render_calendar(site),
     )
+    files = merge(files, render_headers(files))
     return Built(site=site, snap=snap, files=files)
 
 
@@ -65,11 +81,27 @@ def probe_summaries(site: Site, now: datetime) -> dict[str, ProbeSummary]:
     return {cid: probe_summary(by_component[cid], cid, now) for cid in probed}
 
 
-def build(site_root: Path, out: Path, now: datetime) -> tuple[Built, WriteResult]:
+def cache_path(out: Path) -> Path:
+    """Beside the output, never in it: a deploy of `out` must not upload the cache."""
+    out = Path(os.path.abspath(out))
+    return out.parent / f".{out.name}.cache.sqlite"
+
+
+def build(site_root: Path, out: Path, now: datetime, *, use_cache: bool = True) -> tuple[Built, WriteResult]:
     """Load and validate the site, render it, and swap it into `out`."""
     site = load_site(site_root)
-    built = render_site(site, now)
-    return built, write_tree(out, built.files, site_root=site_root)
+    if not use_cache:
+        built = render_site(site, now)
+        return built, write_tree(out, built.files, site_root=site_root)
+    Path(os.path.abspath(out)).parent.mkdir(parents=True, exist_ok=True)
+    cache = Cache(cache_path(out))
+    try:
+        built = render_site(site, now, cache)
+        result = write_tree(out, built.files, site_root=site_root)
+        cache.prune()  # only after a good build: a failed one keeps what the last good one needs
+    finally:
+        cache.close()
+    return built, result
 
 
 def check(site_root: Path, now: datetime) -> Built:

@@ -117,6 +117,11 @@ def make_parser() -> Parser:
     )
     site_arg(build)
     build.add_argument("-o", "--output", type=Path, metavar="OUT", help="output folder (default: SITE/_site)")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render everything afresh and leave the cache (.OUT.cache.sqlite beside OUT) alone",
+    )
     now_arg(build)
 
     check = command(
@@ -139,6 +144,17 @@ def make_parser() -> Parser:
     site_arg(serve)
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 picks one)")
     now_arg(serve)
+
+    # issue 5: JSON Schemas of the input files, for editors with a YAML language server.
+    schema = command(
+        "schema",
+        "Print the JSON Schema of statuspage.yaml or of incident files, for editor completion.",
+        "statuspage schema --kind record -o .schemas/record.json",
+    )
+    schema.add_argument(
+        "--kind", choices=("config", "record"), default="config", help="statuspage.yaml (default) or incident files"
+    )
+    schema.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     add_edit_commands(commands, command)
     add_probe_commands(commands, command, site_arg, now_arg)
     return parser
@@ -336,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_build(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "schema":
+            return cmd_schema(args)
         if args.command == "serve":
             from .serve import serve
 
@@ -417,7 +435,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     out = args.output if args.output is not None else args.site / "_site"
     with Progress(f"Building {out}", enabled=not args.quiet):
-        built, result = build(args.site, out, resolve_now(args.now))
+        built, result = build(args.site, out, resolve_now(args.now), use_cache=not args.no_cache)
     if not args.quiet:
         pages = sum(1 for p in built.files if p.endswith(".html"))
         took = time.perf_counter() - started
@@ -445,6 +463,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"OK: {len(built.site.components)} components, {len(built.site.records)} records, "
             f"{len(built.files)} files would be written ({took:.2f} s); status: {built.snap.description}"
         )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the packaged schema unchanged, so the file an editor uses is the one the tests check."""
+    from importlib import resources
+
+    data = (resources.files("statuspage") / "schemas" / f"{args.kind}.json").read_bytes()
+    if args.output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return EXIT_OK
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(data)
+    if not args.quiet:
+        print(f"Wrote {args.output}; in a YAML file, add: # yaml-language-server: $schema=<path to it from that file>")
     return EXIT_OK
 
 

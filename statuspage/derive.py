@@ -10,7 +10,9 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from .model import (
     COMPONENT_RANK,
@@ -20,6 +22,7 @@ from .model import (
     ComponentStatus,
     IncidentStatus,
     Indicator,
+    Kind,
     MaintenanceStatus,
     ProbeResult,
     Record,
@@ -238,3 +241,99 @@ def probe_summary(
         median_ms=ranked[len(ranked) // 2] if ranked else None,
         max_ms=top or None,
     )
+
+
+# docs/uptime.md U3: how much of an interval counts as downtime, by the status it gives a component.
+# Atlassian Statuspage weighs partial outages at 30% of major outages; we do the same.
+DOWNTIME_WEIGHT: dict[ComponentStatus, float] = {
+    ComponentStatus.OPERATIONAL: 0.0,
+    ComponentStatus.UNDER_MAINTENANCE: 0.0,
+    ComponentStatus.DEGRADED_PERFORMANCE: 0.0,
+    ComponentStatus.PARTIAL_OUTAGE: 0.3,
+    ComponentStatus.MAJOR_OUTAGE: 1.0,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Day:
+    """One bar: a calendar day in the site's timezone, its worst status, weighted downtime and records."""
+
+    date: date
+    status: ComponentStatus
+    downtime: float  # weighted seconds (U3)
+    records: tuple[Record, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Uptime:
+    """A component's last days, oldest first, and the share of the observed time it was up."""
+
+    days: tuple[Day, ...]
+    ratio: float  # 0..1 (U4)
+
+    @property
+    def percent(self) -> float:
+        """U5: the ratio as a percentage truncated (never rounded up) to two decimals."""
+        return int(self.ratio * 10000 + 1e-9) / 100
+
+
+def affected_period(record: Record, now: datetime) -> tuple[datetime, datetime] | None:
+    """U1: an incident covers its first update until resolved (or `now` while open), a maintenance its window;
+    both are cut at `now`, and a record starting after `now` covers nothing yet."""
+    if record.kind is Kind.MAINTENANCE:
+        if record.window is None:
+            return None
+        start, end = record.window
+        if is_active(record, now):
+            end = max(end, now)
+    else:
+        start, end = record.started_at, record.resolved_at or now
+    end = min(end, now)
+    if start > now or end < start:
+        return None
+    return start, end
+
+
+def _weighted(intervals: list[tuple[datetime, datetime, float]]) -> float:
+    """Seconds covered by the intervals, each moment counted once at the highest weight covering it (U3)."""
+    edges = sorted({moment for start, end, _ in intervals for moment in (start, end)})
+    total = 0.0
+    for left, right in pairwise(edges):
+        weight = max((w for s, e, w in intervals if s <= left and e >= right), default=0.0)
+        total += weight * (right - left).total_seconds()
+    return total
+
+
+def uptime(site: Site, component_id: str, now: datetime, days: int = 90) -> Uptime:
+    """U1-U5 (docs/uptime.md): the last `days` calendar days of one component, ending today in the site's zone."""
+    zone = ZoneInfo(site.timezone)
+    today = now.astimezone(zone).date()
+    first = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=zone)
+    periods: list[tuple[datetime, datetime, ComponentStatus, Record]] = []
+    for record in sorted(site.records, key=lambda r: (r.started_at, r.id)):
+        period = affected_period(record, now)
+        if period is None or period[1] < first:  # over before the first bar: a long history costs nothing
+            continue
+        for cid, status in record.components:
+            if cid == component_id:
+                periods.append((*period, status, record))
+    result: list[Day] = []
+    observed = down = 0.0
+    for offset in range(days - 1, -1, -1):
+        day = today - timedelta(days=offset)
+        start = datetime.combine(day, time(), tzinfo=zone)
+        end = min(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone), now)
+        # U2: a record touches a day when its period overlaps it; a zero-length period counts on its day.
+        touching = [p for p in periods if p[0] < end and (p[1] > start or p[0] >= start)]
+        weighted = _weighted(
+            [(max(s, start), min(e, end), DOWNTIME_WEIGHT[st]) for s, e, st, _ in touching if DOWNTIME_WEIGHT[st] > 0]
+        )
+        records: list[Record] = []
+        for *_, record in touching:
+            if record not in records:
+                records.append(record)
+        result.append(Day(date=day, status=worst([p[2] for p in touching]), downtime=weighted, records=tuple(records)))
+        observed += max((end - start).total_seconds(), 0.0)
+        down += weighted
+    ratio = 1.0 - down / observed if observed > 0 else 1.0
+    return Uptime(days=tuple(result), ratio=ratio)

@@ -316,19 +316,7 @@ def load_site(root: Path) -> Site:
     if problems or config is None:
         raise SiteError(problems)
     records.sort(key=lambda r: (r.started_at, r.id), reverse=True)
-    return Site(
-        title=config.title,
-        base_url=config.base_url,
-        language=config.language,
-        timezone=config.timezone,
-        description=config.description,
-        max_age=config.max_age,
-        components=config.components,
-        records=tuple(records),
-        root=root,
-        checks=config.checks,
-        webhooks=config.webhooks,
-    )
+    return config.site(root, tuple(records))
 
 
 def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
@@ -380,6 +368,21 @@ class _Config:
     components: tuple[Component, ...]
     checks: tuple[Check, ...] = ()
     webhooks: tuple[Webhook, ...] = ()
+
+    def site(self, root: Path, records: tuple[Record, ...]) -> Site:
+        return Site(
+            title=self.title,
+            base_url=self.base_url,
+            language=self.language,
+            timezone=self.timezone,
+            description=self.description,
+            max_age=self.max_age,
+            components=self.components,
+            records=records,
+            root=root,
+            checks=self.checks,
+            webhooks=self.webhooks,
+        )
 
 
 def _read_config(path: Path, shown: str, problems: list[Problem]) -> _Config | None:
@@ -614,18 +617,7 @@ def read_config(root: Path) -> Site:
     config = _read_config(config_path, shown, problems)
     if problems or config is None:
         raise SiteError(problems)
-    return Site(
-        title=config.title,
-        base_url=config.base_url,
-        language=config.language,
-        timezone=config.timezone,
-        description=config.description,
-        max_age=config.max_age,
-        components=config.components,
-        root=Path(root),
-        checks=config.checks,
-        webhooks=config.webhooks,
-    )
+    return config.site(Path(root), ())
 
 
 def read_record(path: Path) -> Record:

@@ -6,10 +6,17 @@ Templates display and never decide: what each page shows comes in from `derive`.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import gc
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date as CalendarDay
+from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,10 +27,13 @@ import jinja2
 import markdown
 import nh3
 import yaml
+from babel import Locale
 from babel.dates import format_skeleton, format_time, format_timedelta, get_datetime_format
+from babel.numbers import format_percent
 from markupsafe import Markup
 
-from .derive import Snapshot, is_active, is_open, is_upcoming
+from .cache import Cache, digest, files_digest
+from .derive import Snapshot, is_active, is_open, is_upcoming, uptime
 from .model import BuildError, Component, Indicator, Record, Site, isoformat_z
 
 # What Markdown in incident files may produce; everything else is dropped (docs/security.md).
@@ -164,10 +174,16 @@ class Theme:
             self.gettext, self.ngettext, newstyle=True
         )
         self.markdown = MarkdownRenderer()
+        self.locale = Locale.parse(site.language)
+        self._days: dict[CalendarDay, str] = {}
+        self._whens: dict[datetime, Markup] = {}
+        self._percent_pattern: str | None = None
         self.env.filters["markdown"] = self.markdown
         self.env.filters["when"] = self.when
         self.env.filters["date"] = self.date
         self.env.filters["month"] = self.month_name
+        self.env.filters["day"] = self.day
+        self.env.filters["percent"] = self.percent
         self.env.filters["iso"] = isoformat_z
         self.env.filters["label"] = self.label
         self.assets = self._assets()
@@ -182,6 +198,11 @@ class Theme:
             "stale_script": Markup(STALE_SCRIPT),
             "max_age_text": format_timedelta(timedelta(seconds=site.max_age or 0), threshold=10, locale=site.language),
         }
+
+    def fingerprint(self) -> bytes:
+        """Key of everything a page depends on besides its own data: theme files and site settings."""
+        files = [p for folder in self.dirs for p in folder.rglob("*") if p.is_file()]
+        return digest(files_digest(files), repr(dataclasses.replace(self.site, records=())))
 
     def label(self, value: str) -> str:
         """Words for an enum value, in the site language."""
@@ -198,23 +219,44 @@ class Theme:
         return moment.astimezone(self.zone)
 
     def when(self, moment: datetime) -> Markup:
-        """A `<time>` element: machine-readable UTC, human text in the site's zone and language."""
-        local = self.local(moment)
-        language = self.site.language
-        text = (
-            str(get_datetime_format("medium", locale=language))
-            .replace("{1}", format_skeleton("yMMMd", local, locale=language))
-            .replace("{0}", format_time(local, "short", locale=language))
-        )
-        return Markup('<time datetime="{}">{} {}</time>').format(isoformat_z(moment), text, local.strftime("%Z"))
+        """A `<time>` element: machine-readable UTC, human text in the site's zone and language.
+
+        Memoised per moment: Babel formatting costs ~0.2 ms a call, and a large history
+        repeats the same update times on the incident page, the history and the feeds.
+        """
+        found = self._whens.get(moment)
+        if found is None:
+            local = self.local(moment)
+            text = (
+                str(get_datetime_format("medium", locale=self.locale))
+                .replace("{1}", format_skeleton("yMMMd", local, locale=self.locale))
+                .replace("{0}", format_time(local, "short", locale=self.locale))
+            )
+            found = Markup('<time datetime="{}">{} {}</time>').format(isoformat_z(moment), text, local.strftime("%Z"))
+            self._whens[moment] = found
+        return found
 
     def date(self, moment: datetime) -> str:
-        return format_skeleton("yMMMd", self.local(moment), locale=self.site.language)
+        return format_skeleton("yMMMd", self.local(moment), locale=self.locale)
+
+    def day(self, value: CalendarDay) -> str:
+        """A calendar day as text in the site language; memoised, as 90 bars per component repeat them."""
+        if value not in self._days:
+            self._days[value] = format_skeleton("yMMMd", datetime.combine(value, time(12)), locale=self.locale)
+        return self._days[value]
+
+    def percent(self, value: float) -> str:
+        """A percentage (already truncated by derive, docs/uptime.md U5) written the site language's way."""
+        if self._percent_pattern is None:
+            # The language's own pattern ("#,##0 %" in French), with exactly two decimals.
+            pattern = self.locale.percent_formats[None].pattern
+            self._percent_pattern = re.sub(r"0(?=[^0#]*%)", "0.00", pattern, count=1)
+        return str(format_percent(value / 100, self._percent_pattern, locale=self.locale))
 
     def month_name(self, key: str) -> str:
         """'2023-01' as 'January 2023' in the site language."""
         year, month = (int(part) for part in key.split("-"))
-        text = format_skeleton("yMMMM", datetime(year, month, 15, tzinfo=self.zone), locale=self.site.language)
+        text = format_skeleton("yMMMM", datetime(year, month, 15, tzinfo=self.zone), locale=self.locale)
         return text[:1].upper() + text[1:]
 
     def _assets(self) -> dict[str, tuple[str, bytes]]:
@@ -300,7 +342,9 @@ def record_state(record: Record, snap: Snapshot) -> str:
     return "open" if is_open(record) else "resolved"
 
 
-def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict[str, bytes]:
+def render_pages(
+    site: Site, snap: Snapshot, theme: Theme | None = None, cache: Cache | None = None
+) -> dict[str, bytes]:
     """Every HTML page and static asset of the site, keyed by output path."""
     theme = theme or Theme(site)
     zone = theme.zone
@@ -310,6 +354,7 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
         "status_of": snap.component_status,
         "banner_icon": BANNER_ICON[snap.indicator],
         "favicon": favicon(snap.indicator),
+        "uptimes": {c.id: uptime(site, c.id, snap.now) for c in site.components},
     }
     pages: dict[str, bytes] = {hashed: data for hashed, data in theme.assets.values()}
     pages["index.html"] = theme.render("index.html", "index.html", **common)
@@ -329,10 +374,7 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
             older=month_keys[i + 1] if i + 1 < len(month_keys) else None,
             **common,
         )
-    for record in site.records:
-        pages[f"incidents/{record.id}/index.html"] = theme.render(
-            "incident.html", f"incidents/{record.id}/index.html", record=record, **common
-        )
+    pages.update(_record_pages(theme, site.records, common, cache))
     for component in site.components:
         pages[f"components/{component.id}/index.html"] = theme.render(
             "component.html",
@@ -342,6 +384,84 @@ def render_pages(site: Site, snap: Snapshot, theme: Theme | None = None) -> dict
             **common,
         )
     return pages
+
+
+# A process pool pays for itself only on large sites: forking and sending pages back
+# costs about 0.1 s, rendering an incident page about 1 ms (benchmarks/README.md).
+PARALLEL_MIN_RECORDS = 400
+_shared: tuple[Theme, Sequence[Record], dict[str, Any]] | None = None
+
+
+def _render_records(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+    """Incident pages of records[start:stop], in a worker forked with `_shared` already set."""
+    assert _shared is not None
+    theme, records, common = _shared
+    return list(_render_records_with(theme, records[bounds[0] : bounds[1]], common))
+
+
+def _workers() -> int:
+    """CPUs this process may use; 1 where fork is unavailable (Windows) or unsafe (macOS)."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    return len(os.sched_getaffinity(0))
+
+
+def _record_pages(
+    theme: Theme, records: Sequence[Record], common: dict[str, Any], cache: Cache | None
+) -> dict[str, bytes]:
+    """One page per record: from the cache when its inputs are unchanged, else rendered.
+
+    The key of a page is everything its template reads (statuspage/cache.py): the theme
+    files, the site settings, the record, its state, and the moment and overall status
+    that every page's header and footer show. A site with its own templates may read
+    anything, so its pages are never cached.
+    """
+    if cache is None or (theme.site.root / "templates").is_dir():
+        return _render_many(theme, records, common)
+    snap: Snapshot = common["snap"]
+    base = digest(theme.fingerprint(), isoformat_z(snap.now), snap.indicator, snap.description)
+    keys = {r.id: digest(base, repr(r), record_state(r, snap)) for r in records}
+    found = cache.get_many(keys.values())
+    todo = [r for r in records if keys[r.id] not in found]
+    pages = _render_many(theme, todo, common)
+    cache.put_many({keys[r.id]: pages[f"incidents/{r.id}/index.html"] for r in todo})
+    for record in records:
+        key = keys[record.id]
+        if key in found:
+            pages[f"incidents/{record.id}/index.html"] = found[key]
+    return pages
+
+
+def _render_many(theme: Theme, records: Sequence[Record], common: dict[str, Any]) -> dict[str, bytes]:
+    """Incident pages, spread over the CPUs for large sites (issue 7).
+
+    Workers are forked, so they inherit the theme and records instead of receiving
+    them pickled; each renders a contiguous slice and sends bytes back. Pages are the
+    same bytes whichever process renders them: rendering depends only on its inputs.
+    """
+    global _shared
+    workers = _workers()
+    if workers < 2 or len(records) < PARALLEL_MIN_RECORDS:
+        return dict(_render_records_with(theme, records, common))
+    step = -(-len(records) // (workers * 4))  # a few slices per worker evens out uneven pages
+    slices = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
+    _shared = (theme, records, common)
+    gc.freeze()  # the forked workers then leave the shared heap unwritten instead of copying it page by page
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return {path: page for chunk in pool.map(_render_records, slices) for path, page in chunk}
+    finally:
+        _shared = None
+        gc.unfreeze()
+
+
+def _render_records_with(
+    theme: Theme, records: Sequence[Record], common: dict[str, Any]
+) -> Iterator[tuple[str, bytes]]:
+    for record in records:
+        path = f"incidents/{record.id}/index.html"
+        yield path, theme.render("incident.html", path, record=record, **common)
 
 
 def _touching(records: Iterable[Record], component: Component) -> Iterator[Record]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from pathlib import Path
 
@@ -27,3 +28,27 @@ def page(out: Path, path: str) -> BeautifulSoup:
 
 def text(node: object) -> str:
     return " ".join(str(getattr(node, "get_text", lambda *a, **k: node)(" ", strip=True)).split())
+
+
+def header_rules(out: Path) -> list[tuple[str, dict[str, str]]]:
+    """Parse a Netlify / Cloudflare Pages `_headers` file into (pattern, headers)."""
+    rules: list[tuple[str, dict[str, str]]] = []
+    for line in (out / "_headers").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            rules.append((line.strip(), {}))
+        else:
+            name, _, value = line.strip().partition(":")
+            assert name not in rules[-1][1]
+            rules[-1][1][name] = value.strip()
+    return rules
+
+
+def headers_for(rules: list[tuple[str, dict[str, str]]], url: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for pattern, headers in rules:
+        if fnmatch.fnmatchcase(url, pattern):  # a splat matches across '/', as on both hosts
+            for name, value in headers.items():
+                found.setdefault(name, []).append(value)
+    return found

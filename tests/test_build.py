@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def test_example_index_shows_derived_status(example: Path) -> None:
     index = page(example, "index.html")
     assert text(index.find("h1")) == "Partially Degraded Service"
     assert len(index.find_all("h1")) == 1
-    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components > li")}
     assert rows["Webhooks"] == "Degraded performance"
     assert rows["Website"] == "Operational"
     incidents = index.find(id="incidents-heading").find_parent("section")
@@ -157,7 +158,7 @@ def test_maintenance_window_shown_and_active(make_site: Callable[..., Path], tmp
     index = page(out, "index.html")
     assert text(index.find("h1")) == "Service Under Maintenance"
     assert "Maintenance in progress" in text(index)
-    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components li")}
+    rows = {text(li.find(class_="name")): text(li.find(class_="status")) for li in index.select(".components > li")}
     assert rows["Database"] == "Under maintenance"
 
 
@@ -177,7 +178,8 @@ def test_failed_build_leaves_previous_output_untouched(make_site: Callable[..., 
     assert result.returncode == 1
     assert "b.yaml:2:1: invalid YAML" in result.stderr
     assert tree_digest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.lock"]
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out"))
+    assert left == [".out.cache.sqlite", ".out.lock"]  # no temporary or swapped-out folder
 
 
 def test_template_error_leaves_previous_output_untouched(make_site: Callable[..., Path], tmp_path: Path) -> None:
@@ -231,3 +233,166 @@ def test_example_site_copy_builds_from_its_own_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built _site: 11 records")
     assert (site / "_site" / "index.html").is_file()
+
+
+def test_uptime_bars_for_every_component_with_words(example: Path) -> None:
+    """Issue 4 §1: 90 bars per component, the percentage in text, each bad day listed with its incidents."""
+    index = page(example, "index.html")
+    rows = index.select(".components > li")
+    assert len(rows) == 8
+    for row in rows:
+        bars = row.select(".bars > li")
+        assert len(bars) == 90
+        assert row.select_one(".bars")["aria-hidden"] == "true"
+        assert all(bar.get("title") or bar.a.get("title") for bar in bars)
+    mobile = next(r for r in rows if text(r.find(class_="name")) == "Mobile apps")
+    assert "99.64% uptime" in text(mobile.select_one(".span"))
+    assert [bar["class"] for bar in mobile.select(".bars > li[class]")] == [["d-partial_outage"]] * 2
+    links = mobile.select(".bars a")
+    assert [(a["href"], a["tabindex"]) for a in links] == [("incidents/2026-10-02-ios-crash/", "-1")] * 2
+    assert links[0]["title"] == "Oct 2, 2026: Partial outage"
+    days = mobile.select("details .days li")
+    assert [d.time["datetime"] for d in days] == ["2026-10-03", "2026-10-02"]
+    assert text(days[1]) == "Oct 2, 2026 Partial outage : iOS app crashes on launch after update"
+    assert days[1].a["href"] == "incidents/2026-10-02-ios-crash/"
+    legend = text(index.select_one(".legend"))
+    for word in ("Operational", "Under maintenance", "Degraded performance", "Partial outage", "Major outage"):
+        assert word in legend
+    component = page(example, "components/mobile/index.html")
+    assert len(component.select(".bars > li")) == 90
+    assert "99.64% uptime" in text(component)
+
+
+def test_every_page_has_accessible_structure(example: Path) -> None:
+    """Issue 4 §3: one h1, header/nav/main/footer landmarks, a skip link to main, lang, <time datetime>."""
+    pages = sorted(example.rglob("*.html"))
+    assert len(pages) == 31
+    for html in pages:
+        doc = soup(html.read_bytes())
+        where = html.relative_to(example).as_posix()
+        assert doc.html["lang"] == "en", where
+        assert len(doc.find_all("h1")) == 1, where
+        for landmark in ("header", "nav", "main", "footer"):
+            assert doc.find(landmark), f"{where}: no <{landmark}>"
+        skip = doc.find("a")
+        assert skip["class"] == ["skip"] and skip["href"] == "#main" and doc.find("main")["id"] == "main", where
+        times = doc.find_all("time")
+        assert times and all(t.get("datetime") for t in times), where
+        assert "Page built" in text(doc.find("footer")), where
+        assert not doc.select("[style]"), f"{where}: inline style (the CSP allows only the stylesheet)"
+
+
+def test_french_site_reads_naturally(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 4 §8: `language: fr` translates the theme and formats dates and numbers in French."""
+    config = CONFIG.replace("timezone: UTC", "timezone: Europe/Paris\nlanguage: fr")
+    out = tmp_path / "quiet"
+    build_site(make_site(config=config), out)
+    index = page(out, "index.html")
+    assert index.html["lang"] == "fr"
+    assert text(index.find("h1")) == "Tous les systèmes sont opérationnels"
+    assert text(index.find("footer")).startswith("Page générée le 25 nov. 2026, 13:00 CET")  # noon UTC in Paris
+    assert "100,00\u00a0% de disponibilité" in index.select_one(".span").get_text()
+    out = tmp_path / "busy-out"
+    build_site(make_site(config=config, incidents={"a": incident()}, name="busy"), out)
+    doc = page(out, "incidents/a/index.html")
+    assert text(doc.select_one(".timeline .tag")) == "Analyse en cours"
+    assert text(doc.find(id="affected-heading")) == "Composants concernés"
+    assert text(page(out, "index.html").find("h1")) == "Panne partielle du système"
+
+
+def test_french_catalogue_covers_every_theme_string() -> None:
+    """Issue 4 §8: every string the default theme can show has a French translation."""
+    from statuspage.derive import DEGRADED_TEXT, INDICATOR_TEXT
+    from statuspage.model import Site
+    from statuspage.render import LABELS, Theme, load_catalog
+
+    theme = Theme(Site(title="T", base_url="https://x.example/", root=Path("/nonexistent")))
+    wanted = {*LABELS.values(), *INDICATOR_TEXT.values(), DEGRADED_TEXT, "%(title)s: history"}
+    for template in sorted((REPO / "templates").rglob("*.html")):
+        for _, _, message in theme.env.extract_translations(template.read_text(encoding="utf-8")):
+            # `_(snap.description)` is a variable (None here): its values are INDICATOR_TEXT above.
+            wanted.update([message] if isinstance(message, str) else [m for m in message or () if m])
+    assert len(wanted) >= 60
+    french = load_catalog([REPO / "templates"], "fr")
+    assert sorted(wanted - french.keys()) == []
+    assert sorted(french.keys() - wanted) == []  # no stale entries either
+
+
+def test_site_templates_override_the_theme_by_name(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 4 §11 (docs/theming.md): a site's templates/ file replaces the default one of the same name,
+    and can extend the default with the `!default/` prefix."""
+    root = make_site(incidents={"a": incident()})
+    (root / "templates" / "custom").mkdir(parents=True)
+    (root / "templates" / "custom" / "below-footer.html").write_text("<p>Call us: 555-0100</p>\n")
+    (root / "templates" / "index.html").write_text(
+        '{% extends "!default/index.html" %}\n{% block main %}<p class="hello">Hello</p>{{ super() }}{% endblock %}\n'
+    )
+    (root / "templates" / "base.html").write_text(
+        '{% extends "!default/base.html" %}{% block title %}Ours · {{ super() }}{% endblock %}'
+    )
+    out = tmp_path / "out"
+    build_site(root, out)
+    index = page(out, "index.html")
+    assert text(index.title) == "Ours · Example Status"
+    assert text(index.select_one("main .hello")) == "Hello"
+    assert text(index.find("h1")) == "Partial System Outage"  # the default content is still there
+    assert "Call us: 555-0100" in text(index.find("footer"))
+    assert "Call us" in text(page(out, "incidents/a/index.html").find("footer"))
+
+
+def test_parallel_render_is_byte_identical_to_serial(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 7: using both cores must not change a byte of the output."""
+    import statuspage.render
+
+    records = {
+        f"r{i:03d}": incident(title=f"Incident {i}", start=f"2026-0{1 + i % 9}-1{i % 10}T10:00:00Z") for i in range(40)
+    }
+    root = make_site(incidents=records)
+    monkeypatch.setattr(statuspage.render, "PARALLEL_MIN_RECORDS", 10**9)
+    serial = build_site(root).files
+    monkeypatch.setattr(statuspage.render, "PARALLEL_MIN_RECORDS", 1)
+    monkeypatch.setattr(statuspage.render, "_workers", lambda: 2)
+    parallel = build_site(root).files
+    assert len(serial) > 40
+    assert parallel == serial
+
+
+def test_cache_never_gives_a_stale_page(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """Issue 7: after each kind of edit, a cached rebuild equals a fresh build with no cache, byte for byte."""
+    from statuspage.build import build
+
+    root = make_site(incidents={"a": incident(), "b": incident(title="Other", statuses=("investigating", "resolved"))})
+    out = tmp_path / "out"
+    edits: list[Callable[[], None]] = [
+        lambda: None,  # nothing changed: every incident page from the cache
+        lambda: (root / "incidents" / "b.yaml").write_text(incident(title="Retitled", statuses=("resolved",))),
+        lambda: (root / "statuspage.yaml").write_text(CONFIG.replace("name: Website", "name: Web site")),
+        lambda: (root / "incidents" / "a.yaml").write_text(incident(statuses=("investigating", "resolved"))),
+        lambda: (root / "incidents" / "m.yaml").write_text(maintenance()),
+    ]
+    moments = [NOW, NOW, NOW, NOW, datetime(2026, 11, 26, 11, 0, tzinfo=UTC)]
+    for step, (edit, now) in enumerate(zip(edits, moments, strict=True)):
+        edit()
+        cached, _ = build(root, out, now)
+        fresh = build_site(root, now=now).files
+        assert cached.files == fresh, f"step {step}"
+        assert tree_digest(out) == {p: hashlib.sha256(d).hexdigest() for p, d in fresh.items()}
+
+
+def test_cache_is_used_for_unchanged_pages(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    from statuspage.build import build, cache_path, render_site
+    from statuspage.cache import Cache
+    from statuspage.load import load_site
+
+    root = make_site(incidents={f"r{i}": incident(title=f"T{i}") for i in range(5)})
+    out = tmp_path / "out"
+    build(root, out, NOW)
+    (root / "incidents" / "r1.yaml").write_text(incident(title="Changed"))
+    cache = Cache(cache_path(out))
+    try:
+        render_site(load_site(root), NOW, cache)
+        assert (cache.hits, cache.misses) == (4, 1)
+    finally:
+        cache.close()

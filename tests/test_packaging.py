@@ -53,3 +53,10 @@ def test_wheel_in_fresh_venv_builds_a_site_outside_the_repo(wheel: Path, tmp_pat
     index = (site / "_site" / "index.html").read_text()
     assert "Partially Degraded Service" in index
     assert list((site / "_site" / "static").glob("style.*.css"))
+
+
+def test_wheel_holds_the_json_schemas(wheel: Path) -> None:
+    """`statuspage schema` and the API tests read these from the installed package (issue 5)."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for kind in ("api-v2", "config", "record"):
+        assert f"statuspage/schemas/{kind}.json" in names

@@ -836,3 +836,66 @@ def test_probes_md_has_the_scheduled_recipe_and_its_limits() -> None:
     assert "One location sees one network path" in doc and "Adding a second location" in doc
     for rule in ("**P1.**", "**P2.**", "**P3.**"):
         assert rule in doc
+
+
+def probed_sites(tmp_path: Path, service: Service) -> list[Path]:
+    """A probed site in English and French, with an open incident and a varied history, built."""
+    outs = []
+    for language in ("en", "fr"):
+        text_config = config(service.url).replace("timezone: UTC", f"timezone: UTC\nlanguage: {language}")
+        root = write_site(tmp_path / f"site-{language}", text_config)
+        for minutes, result, ms in ((0, "up", 40), (5, "degraded", 900), (10, "down", None), (15, "up", 60)):
+            append_history(root, results((minutes, result, ms)))
+        new_incident(root, "Website down", [("web", ComponentStatus.MAJOR_OUTAGE)], Impact.MAJOR, "Down.", at(12))
+        build_site(root, tmp_path / f"out-{language}", at(15))
+        outs.append(tmp_path / f"out-{language}")
+    return outs
+
+
+def test_probe_partial_passes_the_nu_html_checker(tmp_path: Path, service: Service) -> None:
+    from test_html_valid import validator
+
+    script = validator()
+    pages = [str(out / "index.html") for out in probed_sites(tmp_path, service)]
+    french = page(Path(pages[1]).parent, "index.html")
+    assert text(french.select_one(".probe .uptime")) == "Vérifications : 75,00 % de disponibilité sur 90 jours"
+    result = subprocess.run(
+        [script, "--show-warnings", "--format", "gnu", *pages], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0 and (result.stdout + result.stderr).strip() == "", result.stdout + result.stderr
+
+
+def test_probe_partial_has_no_axe_violations(tmp_path: Path, service: Service) -> None:
+    from test_browser import axe_violations, chromium, serve
+
+    with chromium() as browser:
+        for out in probed_sites(tmp_path, service):
+            with serve(out) as url:
+                for scheme in ("light", "dark"):
+                    assert axe_violations(browser, url, scheme) == []
+
+
+def test_editor_schema_knows_checks_and_webhooks(tmp_path: Path) -> None:
+    """The JSON Schema of statuspage.yaml (issue 5) follows load.py, and the docs' example passes both."""
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from statuspage.load import CHECK_KEYS, METHODS
+
+    from conftest import REPO
+
+    schema = json.loads((REPO / "statuspage" / "schemas" / "config.json").read_text(encoding="utf-8"))
+    check = schema["properties"]["components"]["items"]["properties"]["checks"]["items"]
+    assert set(check["properties"]) == {"url", *CHECK_KEYS}
+    assert check["properties"]["method"]["enum"] == list(METHODS)
+    hook = schema["properties"]["webhooks"]["items"]
+    assert hook["properties"]["type"]["enum"] == ["slack", "discord", "json"]
+    doc = (REPO / "docs" / "probes.md").read_text(encoding="utf-8")
+    components = doc.split("## Checks", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    webhooks = doc.split("## Notifications", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    text_config = f"title: T\nbase_url: https://status.example/\n{components}{webhooks}"
+    assert list(Draft202012Validator(schema).iter_errors(yaml.safe_load(text_config))) == []
+    root = write_site(tmp_path / "site", text_config)
+    site = load_site(root)
+    assert [c.id for c in site.checks] == ["api", "api-docs"]
+    assert [w.name for w in site.webhooks] == ["slack-1", "discord-2", "pager"]

@@ -1,0 +1,85 @@
+"""A content-addressed cache of parsed records and rendered pages, so a rebuild redoes only what changed.
+
+Entries are keyed by a hash of *everything* that made them (file bytes, theme files,
+site settings, the build moment, the package version), never by names or mtimes, so an
+entry is either exactly right or never looked up: the cache can be slow, never stale.
+It lives in one SQLite file beside the output folder (`.<out>.cache.sqlite`), which a
+deploy does not upload; deleting it only costs one slow build. Entries this build did
+not use are dropped at the end, so the file never grows beyond one site's worth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import __version__
+
+
+def digest(*parts: bytes | str) -> bytes:
+    """One key from many parts; lengths are mixed in, so ("ab", "c") and ("a", "bc") differ."""
+    h = hashlib.blake2b(__version__.encode(), digest_size=20)
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
+def files_digest(paths: Iterable[Path]) -> bytes:
+    """Key of a set of files by name and bytes: a theme, for pages rendered with it."""
+    parts: list[bytes | str] = []
+    for path in sorted(paths):
+        parts += [path.as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+class Cache:
+    """Key → bytes in SQLite, remembering which keys this build used, for `prune`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.used: set[bytes] = set()
+        self.hits = self.misses = 0
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:  # a damaged or foreign file: start afresh, it is only a cache
+            path.unlink(missing_ok=True)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        db.execute("PRAGMA synchronous=OFF")  # losing the cache in a crash costs a slow build, nothing more
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
+        return db
+
+    def get_many(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        """The entries found among `keys`; one query per thousand keys, not one per key."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[bytes, bytes] = {}
+        for i in range(0, len(wanted), 900):  # SQLite's default limit is 999 parameters
+            chunk = wanted[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT key, data FROM entries WHERE key IN ({marks})", chunk))
+        self.used.update(wanted)
+        self.hits += len(found)
+        self.misses += len(wanted) - len(found)
+        return found
+
+    def put_many(self, entries: dict[bytes, bytes]) -> None:
+        self.used.update(entries)
+        self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
+
+    def prune(self) -> None:
+        """Drop every entry this build did not ask for, then commit."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY)")
+        self._db.execute("DELETE FROM used")
+        self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+        self._db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.commit()
+        self._db.close()
