@@ -899,3 +899,15 @@ def test_editor_schema_knows_checks_and_webhooks(tmp_path: Path) -> None:
     site = load_site(root)
     assert [c.id for c in site.checks] == ["api", "api-docs"]
     assert [w.name for w in site.webhooks] == ["slack-1", "discord-2", "pager"]
+
+
+def test_notify_compares_with_the_previous_builds_api(tmp_path: Path, service: Service, receiver: Receiver) -> None:
+    """The baseline can be the previous deploy's own api/v2/incidents.json (issue 5's API)."""
+    root = write_site(tmp_path / "site", hook_config(service))
+    env = hook_env(receiver)
+    path = new_incident(root, "Old outage", [("web", ComponentStatus.MAJOR_OUTAGE)], Impact.MAJOR, "Old.", at(0))
+    append_update(path, "identified", "Found it.", at(2))
+    build_site(root, tmp_path / "previous", at(3))
+    append_update(path, "resolved", "Fixed.", at(4))
+    quick(root, env, previous=tmp_path / "previous" / "api" / "v2" / "incidents.json")
+    assert [(b["event"], b["update"]["message"]) for b in receiver.bodies] == [("incident.resolved", "Fixed.")]
