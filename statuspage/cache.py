@@ -10,6 +10,7 @@ not use are dropped at the end, so the file never grows beyond one site's worth.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 from collections.abc import Iterable
@@ -44,13 +45,16 @@ class Cache:
         self.used: set[bytes] = set()
         self.hits = self.misses = 0
         try:
-            self._db = self._open()
+            self._db = self._open(path)
         except sqlite3.DatabaseError:  # a damaged or foreign file: start afresh, it is only a cache
-            path.unlink(missing_ok=True)
-            self._db = self._open()
+            try:
+                path.unlink(missing_ok=True)
+                self._db = self._open(path)
+            except (sqlite3.Error, OSError):  # full disk, no permission: build without a lasting cache
+                self._db = self._open(":memory:")
 
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path)
+    def _open(self, path: Path | str) -> sqlite3.Connection:
+        db = sqlite3.connect(path)
         db.execute("PRAGMA synchronous=OFF")  # losing the cache in a crash costs a slow build, nothing more
         db.execute("CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
         return db
@@ -70,10 +74,15 @@ class Cache:
 
     def put_many(self, entries: dict[bytes, bytes]) -> None:
         self.used.update(entries)
-        self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
+        with contextlib.suppress(sqlite3.Error):  # a full disk must fail in write.py, with its clear message
+            self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", entries.items())
 
     def prune(self) -> None:
         """Drop every entry this build did not ask for, then commit."""
+        with contextlib.suppress(sqlite3.Error):  # it is only a cache: never fail a good build over it
+            self._prune()
+
+    def _prune(self) -> None:
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY)")
         self._db.execute("DELETE FROM used")
         self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
@@ -81,5 +90,8 @@ class Cache:
         self._db.commit()
 
     def close(self) -> None:
-        self._db.commit()
+        """Commit and close; a cache that cannot be saved (disk full) is dropped, never raised over the
+        build's own error (issue 8: a full disk gives one clear message, not a traceback)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.commit()
         self._db.close()

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from .model import (
     ID_PATTERN,
@@ -43,10 +44,18 @@ from .model import (
 
 CONFIG_NAME = "statuspage.yaml"
 INCIDENTS_DIR = "incidents"
+OUTSIDE = "links to a file outside the site folder (expected a file in the site)"
+STR = "tag:yaml.org,2002:str"
+MERGE = "tag:yaml.org,2002:merge"
 MAX_FILE_BYTES = 1_000_000  # far above any real record; bounds time and memory on hostile input
 MAX_DEPTH = 20  # our deepest legal nesting is 4; PyYAML recurses per level
+MAX_NODES = 20_000  # values per file; a record with 1000 updates has ~4000. Bounds pure-Python compose time.
+MAX_MESSAGE = 300  # characters of one problem line's message; a quoted megabyte value would bury the rest
+# Characters XML 1.0 (feeds, SVG) cannot carry and no editor means to type: C0/C1 controls except tab and
+# newline, DEL, lone surrogates (from "\ud800" escapes) and the non-characters U+FFFE/U+FFFF.
+FORBIDDEN_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+ALLOWED_TAGS = ("!", STR)  # explicit tags an editor may write: `!` and `!!str`
 
-STR = "tag:yaml.org,2002:str"
 TAG_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -61,25 +70,42 @@ E = TypeVar("E", bound=str)
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and deep nesting while composing.
+    """SafeLoader that refuses aliases, tags, deep nesting and huge node counts while composing.
 
     Refusing aliases defeats "billion laughs" expansion before it starts; no
-    field of ours needs them. The depth cap turns a RecursionError into a message.
+    field of ours needs them. Refusing tags such as `!!python/object` says so at
+    the tag instead of later as a confusing type. The depth cap turns a
+    RecursionError into a message; the node cap bounds time and memory on a
+    file that is under the size cap but dense (docs/security.md).
     """
 
     depth = 0
+    nodes = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.MarkedYAMLError(
                 problem="anchors and aliases are not supported (expected plain values; repeat the text instead)",
+                problem_mark=mark,
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in ALLOWED_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise yaml.MarkedYAMLError(
+                problem=f"tag '{shown}' is not supported (expected plain values without tags; quote text instead)",
+                problem_mark=mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise yaml.MarkedYAMLError(
+                problem=f"more than {MAX_NODES} values in one file (expected a small record; split it into files)",
                 problem_mark=mark,
             )
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise yaml.MarkedYAMLError(
                     problem=f"nesting deeper than {MAX_DEPTH} levels (expected at most 4)",
                     problem_mark=mark,
@@ -109,7 +135,7 @@ class _File:
 
     def fail(self, node: Node | None, message: str) -> None:
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
-        self.problems.append(Problem(self.path, line, col, message))
+        self.problems.append(Problem(self.path, line, col, one_line(message)))
         self.count += 1
 
     def mapping(
@@ -126,6 +152,9 @@ class _File:
         values: dict[str, Node] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE:
+                self.fail(key_node, f"merge key '<<' in {what} (expected the keys written out: {', '.join(allowed)})")
+                continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
                 self.fail(key_node, f"key {describe(key_node)} in {what} (expected one of: {', '.join(allowed)})")
                 continue
@@ -152,6 +181,14 @@ class _File:
         if isinstance(node, ScalarNode) and node.tag == STR:
             if not node.value.strip() and not allow_empty:
                 self.fail(node, f"{what} is empty (expected text)")
+                return None
+            bad = FORBIDDEN_CHAR.search(node.value)
+            if bad:
+                self.fail(
+                    node,
+                    f"{what} contains the unprintable character U+{ord(bad.group()):04X} "
+                    "(expected printable text; feeds and pages cannot carry it)",
+                )
                 return None
             return str(node.value)
         if isinstance(node, ScalarNode) and node.tag in TAG_NAMES and node.value:
@@ -234,6 +271,15 @@ def parse_duration(text: str) -> int | None:
     return sum(int(n) * DURATION_SECONDS[unit] for n, unit in parts)
 
 
+def one_line(message: str) -> str:
+    """A message fit for one `path:line:col:` line: control characters escaped, long values cut in the middle."""
+    message = "".join(f"\\x{ord(c):02x}" if c < " " or c == "\x7f" else c for c in message)
+    if len(message) > MAX_MESSAGE:
+        half = MAX_MESSAGE // 2
+        message = f"{message[:half]}…{message[-half:]}"
+    return message
+
+
 def display_path(path: Path) -> str:
     """Path as the editor typed it: relative to the current directory when that is shorter."""
     try:
@@ -246,6 +292,12 @@ def display_path(path: Path) -> str:
 def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Node | None:
     """Compose one file into nodes, turning every way it can fail into a Problem."""
     try:
+        if path.is_dir():
+            problems.append(Problem(shown, 1, 1, "is a folder (expected a YAML file)"))
+            return None
+        if not path.is_file():  # a FIFO or device would block or never end
+            problems.append(Problem(shown, 1, 1, "is not a regular file (expected a YAML file)"))
+            return None
         if path.stat().st_size > MAX_FILE_BYTES:
             problems.append(
                 Problem(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes (expected a small record)")
@@ -265,23 +317,40 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Node | None:
         )
         return None
     try:
-        return yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader)
+    except ReaderError as error:  # a control character; its mark is a position, not a line
+        line = text.count("\n", 0, error.position) + 1
+        col = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        problems.append(
+            Problem(
+                shown,
+                line,
+                col,
+                f"control character U+{error.character:04X} is not allowed in YAML (expected printable text)",
+            )
+        )
+        return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (error.problem or "").strip()
         if "\\t" in problem:
             message = "tab character, which YAML does not allow in indentation (expected spaces)"
+        elif "another document" in problem:
+            message = "a second YAML document starts here (expected one document per file; remove the '---')"
         elif problem.endswith(")"):  # our own composer messages already say what is expected
             message = problem
         else:
             context = f" {error.context}" if error.context else ""
             message = f"invalid YAML: {problem or 'syntax error'}{context} (expected valid YAML)"
-        problems.append(Problem(shown, line, col, message))
+        problems.append(Problem(shown, line, col, one_line(message)))
         return None
     except yaml.YAMLError as error:
-        problems.append(Problem(shown, 1, 1, f"invalid YAML: {error} (expected valid YAML)"))
+        problems.append(Problem(shown, 1, 1, one_line(f"invalid YAML: {error} (expected valid YAML)")))
         return None
+    if node is None:
+        problems.append(Problem(shown, 1, 1, "file is empty (expected a YAML mapping of keys and values)"))
+    return node
 
 
 def load_site(root: Path) -> Site:
@@ -290,8 +359,10 @@ def load_site(root: Path) -> Site:
     problems: list[Problem] = []
     config_path = root / CONFIG_NAME
     shown = display_path(config_path)
-    if not config_path.is_file():
+    if not config_path.exists():
         raise SiteError([Problem(shown, 1, 1, "file not found (expected the site's statuspage.yaml)")])
+    if not inside(config_path, root):
+        raise SiteError([Problem(shown, 1, 1, OUTSIDE)])
     config = _read_config(config_path, shown, problems)
     known = {c.id for c in config.components} if config else set()
     refs: list[_Ref] = []
@@ -324,19 +395,27 @@ def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
     folder = root / INCIDENTS_DIR
     if not folder.is_dir():
         return
-    site = root.resolve()
+    if not inside(folder, root):
+        problems.append(Problem(display_path(folder), 1, 1, OUTSIDE))
+        return
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
             continue
-        if not path.resolve().is_relative_to(site):
-            problems.append(
-                Problem(
-                    display_path(path), 1, 1, "links to a file outside the site folder (expected a file in the site)"
-                )
-            )
+        if not path.exists():  # a dangling link, or a link loop
+            problems.append(Problem(display_path(path), 1, 1, "is a broken link (expected a file in the site)"))
             continue
-        if path.is_file():
-            yield path
+        if not inside(path, root):
+            problems.append(Problem(display_path(path), 1, 1, OUTSIDE))
+            continue
+        yield path  # read_yaml reports folders and special files named *.yaml
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, with every link followed, stays within `folder`; a link loop does not."""
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):  # missing target, or a loop (RuntimeError before Python 3.13)
+        return False
 
 
 def _check_ids_unique(records: list[Record], problems: list[Problem]) -> None:

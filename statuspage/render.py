@@ -45,6 +45,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 HEADING = re.compile(r"<(/?)h([1-6])\b")
+OUTSIDE = "links to a file outside the site folder (expected a file in the site)"
 RECENT_MONTHS = 3  # months on history/index.html, as Statuspage's history page shows
 
 # English words for every enum value a page shows; i18n/<lang>.yaml translates them.
@@ -135,14 +136,41 @@ class MarkdownRenderer:
         return self._cache[text]
 
 
-def load_catalog(theme_dirs: Iterable[Path], language: str) -> dict[str, str]:
+def load_catalog(theme_dirs: Iterable[Path], language: str, allowed: tuple[Path, ...] = ()) -> dict[str, str]:
     """Translated strings from the first `i18n/<language>.yaml` found (site before default)."""
     for folder in theme_dirs:
         path = folder / "i18n" / f"{language}.yaml"
+        if path.is_file() and not any(_inside(path, a) for a in allowed or (folder,)):
+            raise BuildError(f"templates/i18n/{language}.yaml: {OUTSIDE}")
         if path.is_file():
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             return {str(k): str(v) for k, v in data.items()}
     return {}
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, every link followed, stays within `folder` (docs/security.md, path rules)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):  # missing target, or a link loop (RuntimeError before Python 3.13)
+        return False
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses a template linking outside its folder, e.g. to ~/.ssh/id_rsa.
+
+    Jinja's `followlinks=False` only affects listing; `get_source` opens whatever a link points at.
+    """
+
+    def __init__(self, searchpath: list[str], allowed: tuple[Path, ...]) -> None:
+        super().__init__(searchpath, followlinks=False)
+        self.allowed = allowed
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(_inside(Path(filename), folder) for folder in self.allowed):
+            raise BuildError(f"templates/{template}: {OUTSIDE}")
+        return source, filename, uptodate
 
 
 class Theme:
@@ -153,10 +181,13 @@ class Theme:
         self.zone = ZoneInfo(site.timezone)
         default = default_theme()
         own = site.root / "templates"
+        if own.is_dir() and not _inside(own, site.root):
+            raise BuildError(f"templates: {OUTSIDE}")
         self.dirs = [d for d in (own, default) if d.is_dir()]
+        self.allowed = (site.root, default)  # where theme files may really live, links followed
         loader = jinja2.ChoiceLoader(
             [
-                jinja2.FileSystemLoader([str(d) for d in self.dirs], followlinks=False),
+                _ContainedLoader([str(d) for d in self.dirs], self.allowed),
                 jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(default))}),
             ]
         )
@@ -169,7 +200,7 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.catalog = load_catalog(self.dirs, site.language)
+        self.catalog = load_catalog(self.dirs, site.language, self.allowed)
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             self.gettext, self.ngettext, newstyle=True
         )
@@ -267,6 +298,8 @@ class Theme:
             if not static.is_dir():
                 continue
             for path in sorted(static.rglob("*")):
+                if path.is_file() and not any(_inside(path, a) for a in self.allowed):
+                    raise BuildError(f"templates/{path.relative_to(folder).as_posix()}: {OUTSIDE}")
                 if path.is_file() and not path.is_symlink():
                     name = path.relative_to(static).as_posix()
                     data = path.read_bytes()

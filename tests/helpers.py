@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
+import shutil
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 
@@ -51,4 +54,17 @@ def headers_for(rules: list[tuple[str, dict[str, str]]], url: str) -> dict[str, 
         if fnmatch.fnmatchcase(url, pattern):  # a splat matches across '/', as on both hosts
             for name, value in headers.items():
                 found.setdefault(name, []).append(value)
+    return found
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def require_chromium() -> str:
+    """Path of the Chromium binary; skip without it, but fail in CI (CI=true), where it must be installed."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI (install the Debian package chromium)")
+        pytest.skip("chromium is not installed")
     return found
