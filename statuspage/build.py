@@ -13,10 +13,11 @@ from .api import render_api, render_headers
 from .badges import render_badges
 from .cache import Cache
 from .calendar import render_calendar
-from .derive import Snapshot, snapshot
+from .derive import ProbeSummary, Snapshot, probe_summary, snapshot
 from .feeds import render_feeds
 from .load import load_site
-from .model import BuildError, Record, Site
+from .model import BuildError, ProbeResult, Record, Site
+from .probe import read_history
 from .render import Theme, render_pages
 from .write import WriteResult, write_tree
 
@@ -43,6 +44,7 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
     """Every output file of the site at `now`, in memory."""
     snap = snapshot(site, now)
     theme = Theme(site)
+    theme.globals["probes"] = probe_summaries(site, now)
 
     entries: dict[str, str] = {}
 
@@ -66,6 +68,18 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
     )
     files = merge(files, render_headers(files))
     return Built(site=site, snap=snap, files=files)
+
+
+def probe_summaries(site: Site, now: datetime) -> dict[str, ProbeSummary]:
+    """Uptime and response times of each probed component, from probes/*.csv (docs/probes.md, P1-P3)."""
+    probed = sorted({check.component for check in site.checks})
+    if not probed:
+        return {}
+    by_component: dict[str, list[ProbeResult]] = {cid: [] for cid in probed}
+    for result in read_history(site.root, now):
+        if result.component in by_component:
+            by_component[result.component].append(result)
+    return {cid: probe_summary(by_component[cid], cid, now) for cid in probed}
 
 
 def cache_path(cache_dir: Path, out: Path) -> Path:

@@ -29,6 +29,8 @@ examples:
   statuspage new incident "Login errors" --component login=major_outage --impact major
   statuspage update 2026-11-25-login-errors --status identified --message "A bad deploy; rolling back."
   statuspage resolve 2026-11-25-login-errors
+  statuspage probe                 run the checks; open or resolve incidents (docs/probes.md)
+  statuspage notify                post new incidents and updates to the webhooks
 
 exit status: 0 ok, 1 invalid input or failed build, 2 bad command line
 """
@@ -154,6 +156,7 @@ def make_parser() -> Parser:
     )
     schema.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     add_edit_commands(commands, command)
+    add_probe_commands(commands, command, site_arg, now_arg)
     return parser
 
 
@@ -288,6 +291,56 @@ def add_edit_commands(commands: argparse._SubParsersAction[Parser], command: Cal
     site_opt(resolve)
 
 
+def add_probe_commands(
+    commands: argparse._SubParsersAction[Parser],
+    command: Callable[[str, str, str], Parser],
+    site_arg: Callable[[Parser], None],
+    now_arg: Callable[[Parser], None],
+) -> None:
+    """`probe` and `notify`: checks that open and resolve incidents, and webhooks (issue 9, docs/probes.md)."""
+    probe = command(
+        "probe",
+        "Run every check in statuspage.yaml once, record the results in probes/, and open, update or resolve "
+        "incidents after fail_after/recover_after runs in a row.",
+        "statuspage probe . --now 2026-11-25T03:05:00Z",
+    )
+    site_arg(probe)
+    now_arg(probe)
+    probe.add_argument(
+        "--keep-months",
+        type=int,
+        default=4,
+        metavar="N",
+        help="months of probes/YYYY-MM.csv to keep, older ones are deleted (default: 4, enough for 90-day uptime)",
+    )
+    notify = command(
+        "notify",
+        "Post each new incident and update to the webhooks in statuspage.yaml, once (a delivery record "
+        "remembers what was sent).",
+        "statuspage notify . --since HEAD~1",
+    )
+    site_arg(notify)
+    notify.add_argument("--since", metavar="REV", help="git revision of the previous build: its updates are not new")
+    notify.add_argument(
+        "--previous",
+        type=Path,
+        metavar="FILE",
+        help="the previous build's api/v2/summary.json or incidents.json: its updates are not new",
+    )
+    notify.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="the delivery record, which a re-run reads to never post twice (default: SITE/notifications.json)",
+    )
+    notify.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default: 10)")
+    notify.add_argument("--retries", type=int, default=3, metavar="N", help="retries after a failure (default: 3)")
+    notify.add_argument(
+        "--backoff", type=float, default=1.0, metavar="SECONDS", help="first wait between retries, doubled each time"
+    )
+    notify.add_argument("--dry-run", action="store_true", help="print what would be posted; post and record nothing")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -307,6 +360,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.site, args.port, lambda: resolve_now(args.now), quiet=args.quiet, verbose=args.verbose)
         if args.command in ("new", "update", "resolve"):
             return cmd_edit(args)
+        if args.command == "probe":
+            return cmd_probe(args)
+        if args.command == "notify":
+            return cmd_notify(args)
     except SiteError as error:
         print(error.report(), file=sys.stderr)
         return EXIT_INVALID
@@ -495,6 +552,47 @@ def cmd_edit(args: argparse.Namespace) -> int:
         if args.verbose:
             print(path.read_text(encoding="utf-8"), end="")
     return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """One probe run. The environment is read here and handed down: header secrets live only in memory."""
+    from .probe import probe
+
+    if args.keep_months < 1:
+        raise EditError(f"--keep-months {args.keep_months} keeps nothing (expected 1 or more)")
+    report = probe(args.site, resolve_now(args.now), dict(os.environ), keep_months=args.keep_months)
+    if not args.quiet:
+        for o in report.outcomes:
+            print(f"{o.check.id}: {o.result}, {o.detail}")
+        for action in report.actions:
+            print(action)
+    return EXIT_OK
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Post what is new; exit 1 when a webhook still failed after its retries (the next run tries again)."""
+    from .notify import notify
+
+    report = notify(
+        args.site,
+        dict(os.environ),
+        since=args.since,
+        previous=args.previous,
+        record_file=args.record,
+        timeout=args.timeout,
+        retries=max(0, args.retries),
+        backoff=max(0.0, args.backoff),
+        dry_run=args.dry_run,
+        log=(lambda line: None) if args.quiet else print,
+    )
+    if not args.quiet:
+        verb = "Would post" if args.dry_run else "Posted"
+        for line in report.posted:
+            print(f"{verb} {line}")
+        print(f"{verb} {len(report.posted)}, already delivered {report.skipped}, failed {len(report.failed)}")
+    for line in report.failed:
+        print(f"Error: {line}", file=sys.stderr)
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 def default_impact(components: Sequence[tuple[str, ComponentStatus]]) -> Impact:

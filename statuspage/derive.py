@@ -6,6 +6,9 @@ one by one in tests/test_derive.py. Nothing else in the package decides status.
 
 from __future__ import annotations
 
+import math
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
@@ -21,6 +24,7 @@ from .model import (
     Indicator,
     Kind,
     MaintenanceStatus,
+    ProbeResult,
     Record,
     Site,
 )
@@ -164,6 +168,78 @@ def snapshot(site: Site, now: datetime) -> Snapshot:
         open_incidents=tuple(open_incidents),
         active_maintenance=tuple(r for r in by_start if is_active(r, now)),
         upcoming_maintenance=tuple(r for r in by_start if is_upcoming(r, now)),
+    )
+
+
+# --- Probe history (issue 9, docs/probes.md "How probes and incidents combine") -----------------
+
+SPARK_WIDTH, SPARK_HEIGHT = 100, 24
+
+
+def _at(result: ProbeResult) -> datetime:
+    return result.at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeSummary:
+    """What a page shows beside a probed component: never its status, which only incidents set (P1)."""
+
+    component: str
+    days: int
+    runs: int
+    down_runs: int
+    uptime: float | None  # percent of runs in the window that were not down, floored to 0.01; None without runs
+    points: str  # SVG polyline points of the latest response times, oldest on the left
+    samples: int
+    latest_ms: int | None
+    median_ms: int | None
+    max_ms: int | None
+
+
+def probe_summary(
+    history: Iterable[ProbeResult], component_id: str, now: datetime, days: int = 90, points: int = 48
+) -> ProbeSummary:
+    """P2/P3: uptime over the last `days` of probe runs, and a sparkline of the latest `points` response times.
+
+    A run (every check of the component at one moment) is down when any of its checks is
+    down; degraded runs answered, so they count as up. Runs after `now` are ignored, so
+    a build for a past moment shows what was known then.
+    """
+    start = now - timedelta(days=days)
+    rows = sorted((r for r in history if r.component == component_id and start < r.at <= now), key=_at)
+    runs = down = 0
+    latencies: deque[int] = deque(maxlen=points)
+    for i, result in enumerate(rows):
+        if i == 0 or result.at != rows[i - 1].at:  # the first line of a run (rows are in time order)
+            runs += 1
+            run_down, run_ms = False, -1
+        if result.result == "down":
+            run_down = True
+        elif result.ms is not None:
+            run_ms = max(run_ms, result.ms)
+        if i + 1 == len(rows) or rows[i + 1].at != result.at:  # the last line of a run
+            down += run_down
+            if run_ms >= 0:
+                latencies.append(run_ms)
+    uptime = math.floor(10000 * (runs - down) / runs) / 100 if runs else None
+    top = max(latencies, default=0)
+    coords: list[str] = []
+    for i, ms in enumerate(latencies):
+        x = SPARK_WIDTH if len(latencies) == 1 else i * SPARK_WIDTH / (len(latencies) - 1)
+        y = SPARK_HEIGHT - 1 - (ms / top if top else 0) * (SPARK_HEIGHT - 2)
+        coords.append(f"{x:.1f},{y:.1f}")
+    ranked = sorted(latencies)
+    return ProbeSummary(
+        component=component_id,
+        days=days,
+        runs=runs,
+        down_runs=down,
+        uptime=uptime,
+        points=" ".join(coords),
+        samples=len(latencies),
+        latest_ms=latencies[-1] if latencies else None,
+        median_ms=ranked[len(ranked) // 2] if ranked else None,
+        max_ms=top or None,
     )
 
 

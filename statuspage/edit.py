@@ -122,14 +122,22 @@ def new_incident(
     impact: Impact,
     message: str,
     at: datetime,
+    *,
+    origin: str = "`statuspage new incident`",
+    comments: Sequence[str] = (),
 ) -> Path:
-    """Write incidents/<date>-<slug>.yaml with a first `investigating` update at `at`; return its path."""
+    """Write incidents/<date>-<slug>.yaml with a first `investigating` update at `at`; return its path.
+
+    `origin` and `comments` only change the comment header: `statuspage probe` says it opened
+    the incident and leaves its marker line there (docs/probes.md).
+    """
     site = read_config(site_root)
     _check_components(site, components, INCIDENT_COMPONENT_STATUSES, "an incident")
     _check_text(title, "title")
     _check_text(message, "message")
     lines = [
-        f"# Incident opened with `statuspage new incident` at {format_time(at)}.",
+        f"# Incident opened with {origin} at {format_time(at)}.",
+        *(f"# {line}" for line in comments),
         "# Post an update:  statuspage update {id} --status identified --message '...'",
         "# Resolve it:      statuspage resolve {id} --message '...'",
         "# Fields are described in the README under 'Input format'.",

@@ -26,6 +26,7 @@ from .model import (
     ID_PATTERN,
     INCIDENT_COMPONENT_STATUSES,
     LANGUAGES,
+    Check,
     Component,
     ComponentStatus,
     Impact,
@@ -37,6 +38,8 @@ from .model import (
     Site,
     SiteError,
     Update,
+    Webhook,
+    WebhookKind,
 )
 
 CONFIG_NAME = "statuspage.yaml"
@@ -480,6 +483,8 @@ class _Config:
     description: str | None
     max_age: int | None
     components: tuple[Component, ...]
+    checks: tuple[Check, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
 
     def site(self, root: Path, records: tuple[Record, ...]) -> Site:
         return Site(
@@ -492,6 +497,8 @@ class _Config:
             components=self.components,
             records=records,
             root=root,
+            checks=self.checks,
+            webhooks=self.webhooks,
         )
 
 
@@ -504,7 +511,7 @@ def _read_config(path: Path, shown: str, problems: list[Problem]) -> _Config | N
         root,
         "statuspage.yaml",
         ("title", "base_url", "components"),
-        ("language", "timezone", "description", "max_age"),
+        ("language", "timezone", "description", "max_age", "webhooks"),
     )
     if keys is None:
         return None
@@ -524,10 +531,12 @@ def _read_config(path: Path, shown: str, problems: list[Problem]) -> _Config | N
             max_age = parse_duration(raw)
             if not max_age:
                 f.fail(keys["max_age"], f"max_age '{raw}' is not a duration (expected e.g. 15m, 1h, 90s)")
-    components = _components(f, keys["components"]) if "components" in keys else ()
+    checks: list[Check] = []
+    components = _components(f, keys["components"], checks) if "components" in keys else ()
+    webhooks = _webhooks(f, keys["webhooks"]) if "webhooks" in keys else ()
     if f.count or title is None or base_url is None:
         return None
-    return _Config(title, base_url, language, timezone, description, max_age, components)
+    return _Config(title, base_url, language, timezone, description, max_age, components, tuple(checks), webhooks)
 
 
 def _base_url(f: _File, node: Node) -> str | None:
@@ -553,14 +562,14 @@ def _timezone(f: _File, node: Node) -> str | None:
     return name
 
 
-def _components(f: _File, node: Node) -> tuple[Component, ...]:
+def _components(f: _File, node: Node, checks: list[Check]) -> tuple[Component, ...]:
     items = f.sequence(node, "components", "components with id and name")
     if items is None:
         return ()
     components: list[Component] = []
     seen: dict[str, int] = {}
     for position, item in enumerate(items, start=1):
-        keys = f.mapping(item, "a component", ("id", "name"), ("group", "description"))
+        keys = f.mapping(item, "a component", ("id", "name"), ("group", "description", "checks"))
         if keys is None:
             continue
         cid = f.text(keys["id"], "component id") if "id" in keys else None
@@ -576,6 +585,8 @@ def _components(f: _File, node: Node) -> tuple[Component, ...]:
         if cid is not None and name is not None:
             seen[cid] = keys["id"].start_mark.line + 1
             components.append(Component(id=cid, name=name, group=group, description=description, position=position))
+        if "checks" in keys and cid is not None:
+            checks.extend(_checks(f, keys["checks"], cid, {c.id for c in checks}))
     return tuple(components)
 
 
@@ -733,3 +744,185 @@ def read_record(path: Path) -> Record:
     if problems or record is None:
         raise SiteError(problems)
     return record
+
+
+# --- Probe checks and webhooks (issue 9, docs/probes.md) -------------------------------------------
+
+CHECK_KEYS = (
+    "name", "method", "expect_status", "expect_body", "expect_json", "timeout", "degraded_after",
+    "headers", "fail_after", "recover_after", "impact", "on_recovery",
+)  # fmt: skip
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+ENV_REF = re.compile(r"\$\{([^}]*)\}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*ms")
+
+
+def _checks(f: _File, node: Node, component_id: str, taken: set[str]) -> list[Check]:
+    """`checks:` of one component: a list of HTTP(S) checks, each with a unique id across the site."""
+    items = f.sequence(node, "checks", "checks with url and optional method, expect_status, timeout, ...")
+    found: list[Check] = []
+    for n, item in enumerate(items or (), start=1):
+        keys = f.mapping(item, "a check", ("url",), CHECK_KEYS)
+        if keys is None:
+            continue
+        check_id = component_id if n == 1 else f"{component_id}-{n}"
+        if "name" in keys:
+            name = f.text(keys["name"], "check name")
+            if name is not None and not ID_PATTERN.fullmatch(name):
+                f.fail(keys["name"], f"invalid check name '{name}' (expected lowercase letters, digits and '-')")
+            check_id = name or check_id
+        if check_id in taken:
+            f.fail(item, f"duplicate check name '{check_id}' (expected a unique name: add name: to this check)")
+        taken.add(check_id)
+        url = f.text(keys["url"], "check url") if "url" in keys else None
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or "${" in url:
+                f.fail(
+                    keys["url"],
+                    f"check url '{url}' is not an http(s) address "
+                    "(expected e.g. https://api.example/health; secrets go in headers)",
+                )
+                url = None
+        method = "GET"
+        if "method" in keys:
+            method = f.choice(keys["method"], "method", str, METHODS) or "GET"
+        statuses = _status_codes(f, keys["expect_status"]) if "expect_status" in keys else ()
+        body = f.text(keys["expect_body"], "expect_body") if "expect_body" in keys else None
+        json_values = _expect_json(f, keys["expect_json"]) if "expect_json" in keys else ()
+        timeout = _seconds(f, keys["timeout"], "timeout") if "timeout" in keys else 10.0
+        degraded = _seconds(f, keys["degraded_after"], "degraded_after") if "degraded_after" in keys else None
+        headers = _headers(f, keys["headers"]) if "headers" in keys else ()
+        fail_after = _count(f, keys["fail_after"], "fail_after") if "fail_after" in keys else 2
+        recover_after = _count(f, keys["recover_after"], "recover_after") if "recover_after" in keys else 2
+        impact = Impact.MAJOR
+        if "impact" in keys:
+            impact = f.choice(keys["impact"], "impact", Impact, tuple(Impact)) or Impact.MAJOR
+        on_recovery = IncidentStatus.RESOLVED
+        if "on_recovery" in keys:
+            choices = (IncidentStatus.RESOLVED.value, IncidentStatus.MONITORING.value)
+            on_recovery = f.choice(keys["on_recovery"], "on_recovery", IncidentStatus, choices) or on_recovery
+        if url is None or timeout is None or fail_after is None or recover_after is None:
+            continue
+        found.append(
+            Check(
+                id=check_id,
+                component=component_id,
+                url=url,
+                method=method,
+                expect_status=statuses,
+                expect_body=body,
+                expect_json=json_values,
+                timeout=timeout,
+                degraded_after=degraded,
+                headers=headers,
+                fail_after=fail_after,
+                recover_after=recover_after,
+                impact=impact,
+                on_recovery=on_recovery,
+            )
+        )
+    return found
+
+
+def _status_codes(f: _File, node: Node) -> tuple[int, ...]:
+    nodes = node.value if isinstance(node, SequenceNode) else [node]
+    codes: list[int] = []
+    for item in nodes:
+        if isinstance(item, ScalarNode) and item.value.isdigit() and 100 <= int(item.value) <= 599:
+            codes.append(int(item.value))
+        else:
+            f.fail(item, f"expect_status is {describe(item)} (expected an HTTP status like 200, or a list of them)")
+    return tuple(codes)
+
+
+def _expect_json(f: _File, node: Node) -> tuple[tuple[str, str], ...]:
+    if not isinstance(node, MappingNode) or not node.value:
+        f.fail(node, f"expect_json is {describe(node)} (expected a mapping of dotted path to value, like status: ok)")
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode) or not key_node.value:
+            f.fail(key_node, f"expect_json key is {describe(key_node)} (expected a dotted path like data.status)")
+        elif not isinstance(value_node, ScalarNode):
+            f.fail(value_node, f"expect_json value is {describe(value_node)} (expected a text, number or boolean)")
+        else:
+            pairs.append((key_node.value, value_node.value))
+    return tuple(pairs)
+
+
+def _seconds(f: _File, node: Node, what: str) -> float | None:
+    """A duration: a number of seconds (0.5), '500ms', or '10s' / '1m'."""
+    value = node.value.strip() if isinstance(node, ScalarNode) else ""
+    seconds: float | None = None
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        seconds = float(value)
+    elif SECONDS.fullmatch(value):
+        seconds = float(SECONDS.fullmatch(value).group(1)) / 1000  # type: ignore[union-attr]
+    elif value:
+        seconds = parse_duration(value)
+    if not seconds or seconds <= 0 or seconds > 300:
+        f.fail(node, f"{what} is {describe(node)} (expected a duration from 1ms to 5m, like 10s, 500ms or 0.5)")
+        return None
+    return float(seconds)
+
+
+def _count(f: _File, node: Node, what: str) -> int | None:
+    if isinstance(node, ScalarNode) and node.value.isdigit() and 1 <= int(node.value) <= 100:
+        return int(node.value)
+    f.fail(node, f"{what} is {describe(node)} (expected a number of consecutive runs from 1 to 100)")
+    return None
+
+
+def _env_refs(f: _File, node: Node, text: str) -> bool:
+    """True when every `${NAME}` in text names a possible environment variable."""
+    for match in ENV_REF.finditer(text):
+        if not ENV_NAME.fullmatch(match.group(1)):
+            f.fail(node, f"'${{{match.group(1)}}}' is not an environment variable name (expected e.g. ${{API_TOKEN}})")
+            return False
+    return True
+
+
+def _headers(f: _File, node: Node) -> tuple[tuple[str, str], ...]:
+    if not isinstance(node, MappingNode):
+        f.fail(node, f"headers is {describe(node)} (expected a mapping of header name to text)")
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for key_node, value_node in node.value:
+        name = f.text(key_node, "header name")
+        value = f.text(value_node, f"header '{name}'", allow_empty=True) if name else None
+        if name is not None and not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name):
+            f.fail(key_node, f"header name '{name}' has characters HTTP does not allow (expected e.g. Authorization)")
+        elif name is not None and value is not None and _env_refs(f, value_node, value):
+            pairs.append((name, value))
+    return tuple(pairs)
+
+
+def _webhooks(f: _File, node: Node) -> tuple[Webhook, ...]:
+    items = f.sequence(node, "webhooks", "webhooks with type and url")
+    found: list[Webhook] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items or (), start=1):
+        keys = f.mapping(item, "a webhook", ("type", "url"), ("name",))
+        if keys is None or "type" not in keys or "url" not in keys:
+            continue
+        kind = f.choice(keys["type"], "webhook type", WebhookKind, tuple(WebhookKind))
+        url = f.text(keys["url"], "webhook url")
+        if url is not None and ENV_REF.fullmatch(url) is None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                f.fail(
+                    keys["url"],
+                    "webhook url is not an http(s) address (expected ${NAME} of an environment variable holding it)",
+                )
+                url = None
+        elif url is not None and not _env_refs(f, keys["url"], url):
+            url = None
+        name = f.text(keys["name"], "webhook name") if "name" in keys else f"{kind or 'webhook'}-{n}"
+        if name is not None and name in seen:
+            f.fail(item, f"duplicate webhook name '{name}' (expected each name once)")
+        if kind is not None and url is not None and name is not None and name not in seen:
+            seen.add(name)
+            found.append(Webhook(name=name, kind=kind, url=url))
+    return tuple(found)

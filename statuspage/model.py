@@ -186,6 +186,58 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """One HTTP(S) check of a component, from `checks:` in statuspage.yaml (docs/probes.md).
+
+    Header values keep their `${NAME}` references: only cli.py reads the environment,
+    and the resolved secrets live in memory for one probe run, never in a model object.
+    """
+
+    id: str
+    component: str
+    url: str
+    method: str = "GET"
+    expect_status: tuple[int, ...] = ()  # empty: any 2xx
+    expect_body: str | None = None
+    expect_json: tuple[tuple[str, str], ...] = ()  # dotted path -> expected value as text
+    timeout: float = 10.0
+    degraded_after: float | None = None  # seconds; slower answers count as degraded_performance
+    headers: tuple[tuple[str, str], ...] = ()
+    fail_after: int = 2
+    recover_after: int = 2
+    impact: Impact = Impact.MAJOR
+    on_recovery: IncidentStatus = IncidentStatus.RESOLVED
+
+
+class WebhookKind(StrEnum):
+    SLACK = "slack"
+    DISCORD = "discord"
+    JSON = "json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Webhook:
+    """Where `statuspage notify` posts; `url` may be a `${NAME}` reference, resolved only in memory."""
+
+    name: str
+    kind: WebhookKind
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeResult:
+    """One check's outcome in one probe run, as one line of probes/YYYY-MM.csv."""
+
+    at: datetime
+    component: str
+    check: str
+    result: str  # up | degraded | down
+    code: int | None = None
+    ms: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Site:
     title: str
     base_url: str
@@ -196,6 +248,8 @@ class Site:
     description: str | None = None
     max_age: int | None = None  # seconds; None disables the stale-page warning
     root: Path = field(default_factory=Path)
+    checks: tuple[Check, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
 
     def component(self, component_id: str) -> Component:
         for component in self.components:

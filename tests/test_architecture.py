@@ -19,8 +19,10 @@ ALLOWED = {
     "badges": {"model", "derive"},
     "calendar": {"model", "derive"},
     "write": {"model"},
-    "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar", "cache"},
+    "build": {"model", "load", "derive", "render", "feeds", "api", "write", "badges", "calendar", "cache", "probe"},
     "edit": {"model", "load"},
+    "probe": {"model", "load", "derive", "edit"},
+    "notify": {"model", "load", "edit", "probe"},
     "serve": {"model", "build"},
 }
 
