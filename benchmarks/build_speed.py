@@ -31,14 +31,15 @@ from generate import generate
 NOW = "2026-11-25T12:00:00Z"
 
 
-def run_build(site: Path, out: Path) -> tuple[float, int, str]:
-    """Seconds, peak RSS in bytes and stdout of one `statuspage build` process."""
+def run_build(site: Path, out: Path, cache: Path) -> tuple[float, int, str]:
+    """Seconds, peak RSS in bytes and stdout of one `statuspage build` process with its page cache in `cache`."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "statuspage", "build", str(site), "-o", str(out), "--now", NOW],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
     )
     _, status, usage = os.wait4(process.pid, 0)
     took = time.perf_counter() - started
@@ -70,14 +71,15 @@ def measure(n: int, repeats: int, work: Path) -> list[tuple[str, str, str, str]]
     summary = rebuild_summary = ""
     for i in range(repeats):
         out = work / f"out-{n}-{i}"
-        took, peak, summary = run_build(site, out)
+        cache = work / f"cache-{n}-{i}"  # empty: the full build renders everything
+        took, peak, summary = run_build(site, out, cache)
         builds.append(took)
         rss.append(peak)
         started = time.perf_counter()
         shutil.copytree(out, work / f"copy-{n}-{i}")
         copies.append(time.perf_counter() - started)
         edit_one_record(site, i)
-        took, _, rebuild_summary = run_build(site, out)
+        took, _, rebuild_summary = run_build(site, out, cache)
         rebuilds.append(took)
     files, size = tree_size(work / f"out-{n}-0")
     floor = statistics.median(copies)
@@ -108,9 +110,12 @@ def main() -> None:
         rows = [("name", "baseline", "ours", "ratio")]
         for n in sizes:
             rows += measure(n, repeats, work)
-            if args.work:  # keep generated sites, drop outputs
+            if args.work:  # keep generated sites, drop outputs, caches and locks
                 for path in work.glob(f"*-{n}-*"):
-                    shutil.rmtree(path)
+                    if path.is_dir():
+                        shutil.rmtree(path)
+                    else:
+                        path.unlink()
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

@@ -18,7 +18,7 @@ from .feeds import render_feeds
 from .load import load_site
 from .model import BuildError, ProbeResult, Record, Site
 from .probe import read_history
-from .render import Theme, render_pages
+from .render import PageKeys, Theme, render_pages
 from .write import WriteResult, write_tree
 
 
@@ -47,13 +47,14 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
     theme.globals["probes"] = probe_summaries(site, now)
 
     entries: dict[str, str] = {}
+    keys = PageKeys(theme, snap, cache)
 
     def entry_html(record: Record) -> str:
         """A record's feed entry; the history feed and its components' feeds share one rendering."""
         if record.id not in entries:
-            entries[record.id] = theme.render(
-                "partials/feed-entry.html", "history.atom", record=record, snap=snap
-            ).decode()
+            parts = [keys.record(record)] if keys.cache else []
+            html = keys.render(theme, parts, "partials/feed-entry.html", "history.atom", record=record, snap=snap)
+            entries[record.id] = html.decode()
         return entries[record.id]
 
     def feed_title(title: str) -> str:

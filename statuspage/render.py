@@ -208,6 +208,7 @@ class Theme:
         self.locale = Locale.parse(site.language)
         self._days: dict[CalendarDay, str] = {}
         self._whens: dict[datetime, Markup] = {}
+        self._fingerprint: bytes | None = None
         self._percent_pattern: str | None = None
         self.env.filters["markdown"] = self.markdown
         self.env.filters["when"] = self.when
@@ -232,8 +233,10 @@ class Theme:
 
     def fingerprint(self) -> bytes:
         """Key of everything a page depends on besides its own data: theme files and site settings."""
-        files = [p for folder in self.dirs for p in folder.rglob("*") if p.is_file()]
-        return digest(files_digest(files), repr(dataclasses.replace(self.site, records=())))
+        if self._fingerprint is None:
+            files = [p for folder in self.dirs for p in folder.rglob("*") if p.is_file()]
+            self._fingerprint = digest(files_digest(files), repr(dataclasses.replace(self.site, records=())))
+        return self._fingerprint
 
     def label(self, value: str) -> str:
         """Words for an enum value, in the site language."""
@@ -375,6 +378,43 @@ def record_state(record: Record, snap: Snapshot) -> str:
     return "open" if is_open(record) else "resolved"
 
 
+class PageKeys:
+    """Cache keys of pages: everything a page's template reads, hashed (statuspage/cache.py).
+
+    Every key starts from the theme files, the site settings, and the moment and overall
+    status that every page's header and footer show; each page adds its own data. A site
+    with its own templates may read anything from anywhere, so its pages are never cached.
+    """
+
+    def __init__(self, theme: Theme, snap: Snapshot, cache: Cache | None) -> None:
+        own_templates = (theme.site.root / "templates").is_dir()
+        self.cache = None if own_templates else cache
+        self.snap = snap
+        self._records: dict[str, bytes] = {}
+        if self.cache is not None:
+            self.base = digest(theme.fingerprint(), isoformat_z(snap.now), snap.indicator, snap.description)
+
+    def record(self, record: Record) -> bytes:
+        """A record as shown at this moment: its data and its state (open, upcoming, …)."""
+        if record.id not in self._records:
+            self._records[record.id] = digest(repr(record), record_state(record, self.snap))
+        return self._records[record.id]
+
+    def key(self, *parts: bytes | str) -> bytes:
+        return digest(self.base, *parts)
+
+    def render(self, theme: Theme, parts: Sequence[bytes | str], template: str, path: str, **context: Any) -> bytes:
+        """A page from the cache when everything in `parts` (and the base) is unchanged, else rendered."""
+        if self.cache is None:
+            return theme.render(template, path, **context)
+        key = self.key(template, path, *parts)
+        page = self.cache.get_many([key]).get(key)
+        if page is None:
+            page = theme.render(template, path, **context)
+            self.cache.put_many({key: page})
+        return page
+
+
 def render_pages(
     site: Site, snap: Snapshot, theme: Theme | None = None, cache: Cache | None = None
 ) -> dict[str, bytes]:
@@ -396,24 +436,36 @@ def render_pages(
     pages["history/index.html"] = theme.render(
         "history.html", "history/index.html", months=months[:RECENT_MONTHS], all_months=months, month=None, **common
     )
+    keys = PageKeys(theme, snap, cache)
+    counts = repr([(key, len(records)) for key, records in months])  # the archive list on every month page
     for i, (key, records) in enumerate(months):
-        pages[f"history/{key}/index.html"] = theme.render(
+        newer = month_keys[i - 1] if i > 0 else None
+        older = month_keys[i + 1] if i + 1 < len(month_keys) else None
+        pages[f"history/{key}/index.html"] = keys.render(
+            theme,
+            [counts, str(newer), str(older), *(keys.record(r) for r in records)] if keys.cache else [],
             "history.html",
             f"history/{key}/index.html",
             months=[(key, records)],
             all_months=months,
             month=key,
-            newer=month_keys[i - 1] if i > 0 else None,
-            older=month_keys[i + 1] if i + 1 < len(month_keys) else None,
+            newer=newer,
+            older=older,
             **common,
         )
-    pages.update(_record_pages(theme, site.records, common, cache))
+    pages.update(_record_pages(theme, site.records, common, keys))
+    probes = theme.globals.get("probes", {})
     for component in site.components:
-        pages[f"components/{component.id}/index.html"] = theme.render(
+        touching = list(_touching(site.records, component))
+        cid = component.id
+        shown = [repr(component), snap.component_status[cid], repr(common["uptimes"][cid]), repr(probes.get(cid))]
+        pages[f"components/{cid}/index.html"] = keys.render(
+            theme,
+            [*shown, *(keys.record(r) for r in touching)] if keys.cache else [],
             "component.html",
-            f"components/{component.id}/index.html",
+            f"components/{cid}/index.html",
             component=component,
-            months=by_month(_touching(site.records, component), zone),
+            months=by_month(touching, zone),
             **common,
         )
     return pages
@@ -439,29 +491,18 @@ def _workers() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _record_pages(
-    theme: Theme, records: Sequence[Record], common: dict[str, Any], cache: Cache | None
-) -> dict[str, bytes]:
-    """One page per record: from the cache when its inputs are unchanged, else rendered.
-
-    The key of a page is everything its template reads (statuspage/cache.py): the theme
-    files, the site settings, the record, its state, and the moment and overall status
-    that every page's header and footer show. A site with its own templates may read
-    anything, so its pages are never cached.
-    """
-    if cache is None or (theme.site.root / "templates").is_dir():
+def _record_pages(theme: Theme, records: Sequence[Record], common: dict[str, Any], keys: PageKeys) -> dict[str, bytes]:
+    """One page per record: from the cache when the record and the base are unchanged, else rendered."""
+    if keys.cache is None:
         return _render_many(theme, records, common)
-    snap: Snapshot = common["snap"]
-    base = digest(theme.fingerprint(), isoformat_z(snap.now), snap.indicator, snap.description)
-    keys = {r.id: digest(base, repr(r), record_state(r, snap)) for r in records}
-    found = cache.get_many(keys.values())
-    todo = [r for r in records if keys[r.id] not in found]
+    wanted = {r.id: keys.key("incident", keys.record(r)) for r in records}
+    found = keys.cache.get_many(wanted.values())
+    todo = [r for r in records if wanted[r.id] not in found]
     pages = _render_many(theme, todo, common)
-    cache.put_many({keys[r.id]: pages[f"incidents/{r.id}/index.html"] for r in todo})
+    keys.cache.put_many({wanted[r.id]: pages[f"incidents/{r.id}/index.html"] for r in todo})
     for record in records:
-        key = keys[record.id]
-        if key in found:
-            pages[f"incidents/{record.id}/index.html"] = found[key]
+        if wanted[record.id] in found:
+            pages[f"incidents/{record.id}/index.html"] = found[wanted[record.id]]
     return pages
 
 
