@@ -137,6 +137,7 @@ class Api:
         # Components carry no creation date in statuspage.yaml; the oldest record stands in, deterministically.
         self.epoch = min([*moments, snap.now])
         self._components: list[Json] | None = None
+        self._touched: dict[str, datetime] | None = None
 
     def id(self, *parts: str) -> str:
         return stable_id(self.site.base_url, *parts)
@@ -155,14 +156,14 @@ class Api:
 
     def _touched_at(self, component_ids: set[str]) -> datetime:
         """Last time a record naming one of these components changed, up to now."""
-        times = [
-            u.at
-            for r in self.site.records
-            if any(cid in component_ids for cid, _ in r.components)
-            for u in r.updates
-            if u.at <= self.snap.now
-        ]
-        return max([self.epoch, *times])
+        if self._touched is None:  # one pass over the history, not one per component and group
+            self._touched = {}
+            for record in self.site.records:
+                times = [u.at for u in record.updates if u.at <= self.snap.now]  # oldest first
+                if times:
+                    for cid, _ in record.components:
+                        self._touched[cid] = max(self._touched.get(cid, times[-1]), times[-1])
+        return max([self.epoch, *(self._touched[c] for c in component_ids if c in self._touched)])
 
     def component(self, component: Component, position: int, group_id: str | None) -> Json:
         return {

@@ -304,19 +304,40 @@ def _weighted(intervals: list[tuple[datetime, datetime, float]]) -> float:
     return total
 
 
-def uptime(site: Site, component_id: str, now: datetime, days: int = 90) -> Uptime:
+def uptimes(site: Site, now: datetime, days: int = 90) -> dict[str, Uptime]:
+    """`uptime` of every component, sharing one pass over the history."""
+    recent = _recent_periods(site, now, days)
+    return {c.id: uptime(site, c.id, now, days, recent=recent) for c in site.components}
+
+
+def _recent_periods(site: Site, now: datetime, days: int) -> list[tuple[datetime, datetime, Record]]:
+    """U1 periods of the records that reach into the last `days` days, oldest first."""
+    zone = ZoneInfo(site.timezone)
+    first = datetime.combine(now.astimezone(zone).date() - timedelta(days=days - 1), time(), tzinfo=zone)
+    found: list[tuple[datetime, datetime, Record]] = []
+    for record in sorted(site.records, key=lambda r: (r.started_at, r.id)):
+        period = affected_period(record, now)
+        if period is not None and period[1] >= first:  # over before the first bar: a long history costs nothing
+            found.append((*period, record))
+    return found
+
+
+def uptime(
+    site: Site,
+    component_id: str,
+    now: datetime,
+    days: int = 90,
+    *,
+    recent: list[tuple[datetime, datetime, Record]] | None = None,
+) -> Uptime:
     """U1-U5 (docs/uptime.md): the last `days` calendar days of one component, ending today in the site's zone."""
     zone = ZoneInfo(site.timezone)
     today = now.astimezone(zone).date()
-    first = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=zone)
     periods: list[tuple[datetime, datetime, ComponentStatus, Record]] = []
-    for record in sorted(site.records, key=lambda r: (r.started_at, r.id)):
-        period = affected_period(record, now)
-        if period is None or period[1] < first:  # over before the first bar: a long history costs nothing
-            continue
+    for start, end, record in _recent_periods(site, now, days) if recent is None else recent:
         for cid, status in record.components:
             if cid == component_id:
-                periods.append((*period, status, record))
+                periods.append((start, end, status, record))
     result: list[Day] = []
     observed = down = 0.0
     for offset in range(days - 1, -1, -1):

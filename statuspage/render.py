@@ -33,7 +33,7 @@ from babel.numbers import format_percent
 from markupsafe import Markup
 
 from .cache import Cache, digest, files_digest
-from .derive import Snapshot, is_active, is_open, is_upcoming, uptime
+from .derive import Snapshot, is_active, is_open, is_upcoming, uptimes
 from .model import BuildError, Component, Indicator, Record, Site, isoformat_z
 
 # What Markdown in incident files may produce; everything else is dropped (docs/security.md).
@@ -427,7 +427,7 @@ def render_pages(
         "status_of": snap.component_status,
         "banner_icon": BANNER_ICON[snap.indicator],
         "favicon": favicon(snap.indicator),
-        "uptimes": {c.id: uptime(site, c.id, snap.now) for c in site.components},
+        "uptimes": uptimes(site, snap.now),
     }
     pages: dict[str, bytes] = {hashed: data for hashed, data in theme.assets.values()}
     pages["index.html"] = theme.render("index.html", "index.html", **common)
