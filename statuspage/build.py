@@ -65,10 +65,17 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
         render_feeds(site, now, entry_html, feed_title),
         render_api(site, snap),
         render_badges(site, snap),
-        render_calendar(site),
+        _calendar(site, keys),
     )
     files = merge(files, render_headers(files))
     return Built(site=site, snap=snap, files=files)
+
+
+def _calendar(site: Site, keys: PageKeys) -> dict[str, bytes]:
+    """maintenance.ics, from the cache while no maintenance changed (icalendar takes ~2 ms an event)."""
+    maintenances = [repr(r) for r in site.records if r.is_maintenance]
+    ics = keys.cached(["maintenance.ics", *maintenances], lambda: render_calendar(site)["maintenance.ics"])
+    return {"maintenance.ics": ics}
 
 
 def probe_summaries(site: Site, now: datetime) -> dict[str, ProbeSummary]:

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date as CalendarDay
 from datetime import datetime, time, timedelta
@@ -405,14 +405,18 @@ class PageKeys:
 
     def render(self, theme: Theme, parts: Sequence[bytes | str], template: str, path: str, **context: Any) -> bytes:
         """A page from the cache when everything in `parts` (and the base) is unchanged, else rendered."""
+        return self.cached([template, path, *parts], lambda: theme.render(template, path, **context))
+
+    def cached(self, parts: Sequence[bytes | str], produce: Callable[[], bytes]) -> bytes:
+        """`produce()`, or what it gave last time for the same `parts` (and base)."""
         if self.cache is None:
-            return theme.render(template, path, **context)
-        key = self.key(template, path, *parts)
-        page = self.cache.get_many([key]).get(key)
-        if page is None:
-            page = theme.render(template, path, **context)
-            self.cache.put_many({key: page})
-        return page
+            return produce()
+        key = self.key(*parts)
+        data = self.cache.get_many([key]).get(key)
+        if data is None:
+            data = produce()
+            self.cache.put_many({key: data})
+        return data
 
 
 def render_pages(
