@@ -70,6 +70,26 @@ def resolve_now(given: datetime | None) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def add_command(
+    commands: argparse._SubParsersAction[Parser],
+    name: str,
+    summary: str,
+    example: str,
+    verbose: str = "print more detail",
+) -> Parser:
+    """A subcommand with the conventions every command shares: help with an example, -q and -v."""
+    sub: Parser = commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    sub.add_argument("-v", "--verbose", action="store_true", help=verbose)
+    return sub
+
+
 def make_parser() -> Parser:
     parser = Parser(
         prog="statuspage",
@@ -81,16 +101,7 @@ def make_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def command(name: str, summary: str, example: str) -> Parser:
-        sub: Parser = commands.add_parser(
-            name,
-            help=summary,
-            description=summary,
-            epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-        sub.add_argument("-v", "--verbose", action="store_true", help="print more detail")
-        return sub
+        return add_command(commands, name, summary, example)
 
     def site_arg(sub: Parser) -> None:
         sub.add_argument(
@@ -202,15 +213,7 @@ def add_edit_commands(commands: argparse._SubParsersAction[Parser], command: Cal
     kinds = new.add_subparsers(dest="kind", metavar="KIND", parser_class=Parser, required=True)
 
     def kind(name: str, summary: str, example: str) -> Parser:
-        sub: Parser = kinds.add_parser(
-            name,
-            help=summary,
-            description=summary,
-            epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-        sub.add_argument("-v", "--verbose", action="store_true", help="print the file written")
+        sub = add_command(kinds, name, summary, example, verbose="print the file written")
         sub.add_argument("title", metavar="TITLE", help='what readers see, e.g. "Login errors on the web"')
         site_opt(sub)
         return sub

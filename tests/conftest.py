@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -50,6 +51,16 @@ def write_site(root: Path, config: str | None = CONFIG, incidents: dict[str, str
 def private_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`statuspage build` in a subprocess keeps its page cache under this test's folder, not ~/.cache."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    """A private copy of the example site (statuspage.yaml and incidents/) that a test may edit."""
+    root = tmp_path / "example"
+    root.mkdir()
+    shutil.copy(REPO / "statuspage.yaml", root / "statuspage.yaml")
+    shutil.copytree(REPO / "incidents", root / "incidents")
+    return root
 
 
 @pytest.fixture

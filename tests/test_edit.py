@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,8 +14,6 @@ from statuspage.edit import append_update, new_incident, slugify, yaml_scalar
 from statuspage.load import MAX_FILE_BYTES, load_site, read_record
 from statuspage.model import ComponentStatus, Impact, SiteError
 
-from conftest import REPO
-
 AT = "2026-11-25T03:02:00Z"
 
 
@@ -24,16 +21,6 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "statuspage", *args], capture_output=True, text=True, cwd=cwd, timeout=120
     )
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A private copy of the example site: statuspage.yaml and incidents/."""
-    root = tmp_path / "example"
-    root.mkdir()
-    shutil.copy(REPO / "statuspage.yaml", root / "statuspage.yaml")
-    shutil.copytree(REPO / "incidents", root / "incidents")
-    return root
 
 
 def open_incident(root: Path, *extra: str) -> Path:
@@ -61,8 +48,8 @@ def open_incident(root: Path, *extra: str) -> Path:
     return path
 
 
-def test_new_incident_writes_a_valid_readable_file_that_check_accepts(example: Path) -> None:
-    path = open_incident(example)
+def test_new_incident_writes_a_valid_readable_file_that_check_accepts(example_copy: Path) -> None:
+    path = open_incident(example_copy)
     text = path.read_text()
     assert text.startswith("# Incident opened with `statuspage new incident`")
     assert "statuspage resolve 2026-11-24-logins-failing-on-the-web" in text
@@ -81,24 +68,26 @@ def test_new_incident_writes_a_valid_readable_file_that_check_accepts(example: P
     }
     record = read_record(path)
     assert record.latest.status == "investigating"
-    check = run("check", "--now", "2026-11-25T03:05:00Z", cwd=example)
+    check = run("check", "--now", "2026-11-25T03:05:00Z", cwd=example_copy)
     assert check.returncode == 0, check.stderr
     assert check.stdout.endswith("status: Major System Outage\n")  # rule R5: never better than critical impact
 
 
-def test_same_title_twice_gets_a_new_id(example: Path) -> None:
-    first = open_incident(example)
-    result = run("new", "incident", "Logins failing on the web", "-c", "login=partial_outage", "--at", AT, cwd=example)
+def test_same_title_twice_gets_a_new_id(example_copy: Path) -> None:
+    first = open_incident(example_copy)
+    result = run(
+        "new", "incident", "Logins failing on the web", "-c", "login=partial_outage", "--at", AT, cwd=example_copy
+    )
     assert result.returncode == 0, result.stderr
     second = first.with_name("2026-11-24-logins-failing-on-the-web-2.yaml")
     assert second.is_file()
     assert read_record(second).impact is Impact.MINOR  # derived: partial outage and no --impact
-    assert len(load_site(example).records) == 13
+    assert len(load_site(example_copy).records) == 13
 
 
-def test_update_and_resolve_keep_every_byte_above(example: Path) -> None:
+def test_update_and_resolve_keep_every_byte_above(example_copy: Path) -> None:
     """Issue 6: the editor's comments, order and formatting survive an appended update."""
-    path = example / "incidents" / "2026-11-24-webhook-delays.yaml"
+    path = example_copy / "incidents" / "2026-11-24-webhook-delays.yaml"
     edited = (
         "# Owner: platform team   (odd  spacing kept)\n"
         "impact: minor\n"
@@ -124,7 +113,7 @@ def test_update_and_resolve_keep_every_byte_above(example: Path) -> None:
         "A queue is stuck.",
         "--at",
         AT,
-        cwd=example,
+        cwd=example_copy,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Updated incidents/{path.name}: identified at {AT}")
@@ -137,7 +126,7 @@ def test_update_and_resolve_keep_every_byte_above(example: Path) -> None:
     assert after.endswith("\n\n# a comment about the postmortem below\npostmortem: To be written.\n")
 
     middle = path.read_bytes()
-    result = run("resolve", "2026-11-24-webhook-delays", "--at", "2026-11-25T03:30:00Z", cwd=example)
+    result = run("resolve", "2026-11-24-webhook-delays", "--at", "2026-11-25T03:30:00Z", cwd=example_copy)
     assert result.returncode == 0, result.stderr
     final = path.read_bytes()
     cut = middle.index(b"\n\n# a comment about") + 1
@@ -146,11 +135,11 @@ def test_update_and_resolve_keep_every_byte_above(example: Path) -> None:
     assert [u.status for u in record.updates] == ["investigating", "identified", "resolved"]
     assert record.updates[-1].message == "This incident has been resolved."
     assert record.updates[0].message == "Deliveries are delayed. # not a comment: part of the folded text\n"
-    assert run("check", cwd=example).returncode == 0
+    assert run("check", cwd=example_copy).returncode == 0
 
 
-def test_update_keeps_crlf_and_a_missing_final_newline(example: Path) -> None:
-    path = example / "incidents" / "2026-11-24-webhook-delays.yaml"
+def test_update_keeps_crlf_and_a_missing_final_newline(example_copy: Path) -> None:
+    path = example_copy / "incidents" / "2026-11-24-webhook-delays.yaml"
     original = path.read_bytes().rstrip(b"\n").replace(b"\n", b"\r\n")
     path.write_bytes(original)
     at = datetime(2026, 11, 25, 3, 2, tzinfo=UTC)
@@ -224,14 +213,14 @@ def test_update_keeps_crlf_and_a_missing_final_newline(example: Path) -> None:
         "window-backwards",
     ],
 )
-def test_refusals_exit_1_and_change_nothing(example: Path, args: list[str], message: str) -> None:
-    before = {p.name: p.read_bytes() for p in (example / "incidents").iterdir()}
-    result = run(*args, cwd=example)
+def test_refusals_exit_1_and_change_nothing(example_copy: Path, args: list[str], message: str) -> None:
+    before = {p.name: p.read_bytes() for p in (example_copy / "incidents").iterdir()}
+    result = run(*args, cwd=example_copy)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith(message), result.stderr
     assert "Traceback" not in result.stderr
-    assert {p.name: p.read_bytes() for p in (example / "incidents").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (example_copy / "incidents").iterdir()} == before
 
 
 @pytest.mark.parametrize(
@@ -245,13 +234,13 @@ def test_refusals_exit_1_and_change_nothing(example: Path, args: list[str], mess
     ],
     ids=["bad-component-status", "bad-impact", "missing-status", "bad-time", "missing-kind"],
 )
-def test_usage_errors_exit_2(example: Path, args: list[str]) -> None:
-    result = run(*args, cwd=example)
+def test_usage_errors_exit_2(example_copy: Path, args: list[str]) -> None:
+    result = run(*args, cwd=example_copy)
     assert result.returncode == 2
     assert "Error:" in result.stderr
 
 
-def test_new_maintenance_and_its_lifecycle(example: Path) -> None:
+def test_new_maintenance_and_its_lifecycle(example_copy: Path) -> None:
     result = run(
         "new",
         "maintenance",
@@ -266,10 +255,10 @@ def test_new_maintenance_and_its_lifecycle(example: Path) -> None:
         "2026-12-01T04:00:00-05:00",
         "--at",
         AT,
-        cwd=example,
+        cwd=example_copy,
     )
     assert result.returncode == 0, result.stderr
-    path = example / "incidents" / "2026-12-01-database-upgrade.yaml"
+    path = example_copy / "incidents" / "2026-12-01-database-upgrade.yaml"
     record = read_record(path)
     assert record.is_maintenance
     assert record.window == (datetime(2026, 12, 1, 7, tzinfo=UTC), datetime(2026, 12, 1, 9, tzinfo=UTC))
@@ -279,21 +268,21 @@ def test_new_maintenance_and_its_lifecycle(example: Path) -> None:
     )
     assert (
         run(
-            "update", path.stem, "-s", "in_progress", "-m", "Started.", "--at", "2026-12-01T07:00:00Z", cwd=example
+            "update", path.stem, "-s", "in_progress", "-m", "Started.", "--at", "2026-12-01T07:00:00Z", cwd=example_copy
         ).returncode
         == 0
     )
-    assert run("resolve", str(path), "--at", "2026-12-01T08:00:00Z", cwd=example).returncode == 0
+    assert run("resolve", str(path), "--at", "2026-12-01T08:00:00Z", cwd=example_copy).returncode == 0
     assert [u.status for u in read_record(path).updates] == ["scheduled", "in_progress", "completed"]
-    assert run("check", "--now", "2026-12-01T10:00:00Z", cwd=example).returncode == 0
+    assert run("check", "--now", "2026-12-01T10:00:00Z", cwd=example_copy).returncode == 0
 
 
-def test_an_append_that_makes_the_file_invalid_is_undone(example: Path) -> None:
+def test_an_append_that_makes_the_file_invalid_is_undone(example_copy: Path) -> None:
     """Valid by construction: the file is loaded after writing; if it fails, the old bytes come back.
 
     A record just under load's size limit passes alone; one more update pushes it over.
     """
-    path = example / "incidents" / "2026-11-24-webhook-delays.yaml"
+    path = example_copy / "incidents" / "2026-11-24-webhook-delays.yaml"
     padding = MAX_FILE_BYTES - len(path.read_bytes()) - 200
     path.write_bytes(path.read_bytes() + f"postmortem: {'x' * padding}\n".encode())
     original = path.read_bytes()
@@ -305,23 +294,28 @@ def test_an_append_that_makes_the_file_invalid_is_undone(example: Path) -> None:
     assert path.read_bytes() == original
 
 
-def test_a_new_file_that_is_invalid_is_removed(example: Path) -> None:
-    before = sorted(p.name for p in (example / "incidents").iterdir())
+def test_a_new_file_that_is_invalid_is_removed(example_copy: Path) -> None:
+    before = sorted(p.name for p in (example_copy / "incidents").iterdir())
     with pytest.raises(SiteError) as caught:
         new_incident(
-            example, "x" * MAX_FILE_BYTES, [], Impact.NONE, "We are investigating.", datetime(2026, 11, 25, tzinfo=UTC)
+            example_copy,
+            "x" * MAX_FILE_BYTES,
+            [],
+            Impact.NONE,
+            "We are investigating.",
+            datetime(2026, 11, 25, tzinfo=UTC),
         )
     assert str(caught.value).endswith(
         f"file is larger than {MAX_FILE_BYTES} bytes (expected a small record)\n1 problem in 1 file"
     )
-    assert sorted(p.name for p in (example / "incidents").iterdir()) == before
+    assert sorted(p.name for p in (example_copy / "incidents").iterdir()) == before
 
 
-def test_new_incident_in_a_site_with_a_broken_other_file_still_works(example: Path) -> None:
+def test_new_incident_in_a_site_with_a_broken_other_file_still_works(example_copy: Path) -> None:
     """At 3 a.m. someone else's broken file must not stop an incident from being opened."""
-    (example / "incidents" / "broken.yaml").write_text("title: [\n")
+    (example_copy / "incidents" / "broken.yaml").write_text("title: [\n")
     path = new_incident(
-        example,
+        example_copy,
         "Everything is down",
         [("web", ComponentStatus.MAJOR_OUTAGE)],
         Impact.CRITICAL,
@@ -330,7 +324,7 @@ def test_new_incident_in_a_site_with_a_broken_other_file_still_works(example: Pa
     )
     assert read_record(path).title == "Everything is down"
     with pytest.raises(SiteError) as caught:
-        load_site(example)
+        load_site(example_copy)
     assert all("broken.yaml" in p.path for p in caught.value.problems)
 
 
@@ -369,8 +363,8 @@ def test_yaml_scalar_reads_back_as_the_same_text(text: str) -> None:
     assert yaml.safe_load(f"k: {yaml_scalar(text, 2)}\n") == {"k": text}
 
 
-def test_update_goes_before_a_document_end_marker(example: Path) -> None:
-    path = example / "incidents" / "2026-11-24-webhook-delays.yaml"
+def test_update_goes_before_a_document_end_marker(example_copy: Path) -> None:
+    path = example_copy / "incidents" / "2026-11-24-webhook-delays.yaml"
     original = "---\n" + path.read_text() + "...\n# trailing words after the document\n"
     path.write_text(original)
     append_update(path, "resolved", "Done.", datetime(2026, 11, 25, 3, tzinfo=UTC))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,19 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from helpers import soup, text
 
 WAIT = 30.0  # seconds; generous bound for slow CI machines, never a timing assertion
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    root = tmp_path / "example"
-    root.mkdir()
-    shutil.copy(REPO / "statuspage.yaml", root / "statuspage.yaml")
-    shutil.copytree(REPO / "incidents", root / "incidents")
-    return root
 
 
 class Server:
@@ -72,8 +61,8 @@ class Server:
 
 
 @pytest.fixture
-def server(example: Path) -> Iterator[Server]:
-    running = Server(example)
+def server(example_copy: Path) -> Iterator[Server]:
+    running = Server(example_copy)
     try:
         yield running
     finally:
@@ -103,9 +92,9 @@ def test_serves_the_built_site_over_http(server: Server) -> None:
 
 
 def test_rebuilds_after_a_change_then_keeps_the_last_good_build_after_a_broken_edit(
-    server: Server, example: Path
+    server: Server, example_copy: Path
 ) -> None:
-    record = example / "incidents" / "2026-11-24-webhook-delays.yaml"
+    record = example_copy / "incidents" / "2026-11-24-webhook-delays.yaml"
     page = "incidents/2026-11-24-webhook-delays/"
     assert "Webhook deliveries delayed" in title_of(server, page)
 
