@@ -39,8 +39,9 @@ def _generator(
     fg.id(url_join(site.base_url, feed_path))
     fg.title(title)
     fg.author({"name": site.title})
-    fg.link(href=url_join(site.base_url, page), rel="alternate")
+    # feedgen takes the last link as RSS's channel <link>, which must be the web page, not the feed.
     fg.link(href=url_join(site.base_url, feed_path), rel="self")
+    fg.link(href=url_join(site.base_url, page), rel="alternate")
     fg.description(site.description or title)
     fg.language(site.language)
     fg.generator(GENERATOR, version=__version__, uri="https://pypi.org/project/statuspage-static/")

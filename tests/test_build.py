@@ -99,6 +99,7 @@ def test_feeds_parse_and_carry_required_elements(example: Path) -> None:
         assert feed.feed.title == "Chirp Status: history"
         self_links = [link.href for link in feed.feed.links if link.rel == "self"]
         assert self_links == [f"https://status.chirp.example/{name}"]
+        assert feed.feed.link == "https://status.chirp.example/history/"  # the web page, not the feed itself
         ids = [e.id for e in feed.entries]
         assert len(ids) == len(set(ids)) == 11
         assert ids[0] == "https://status.chirp.example/incidents/2026-11-24-webhook-delays/"
