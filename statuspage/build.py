@@ -102,14 +102,13 @@ def cache_path(cache_dir: Path, out: Path) -> Path:
 
 def build(site_root: Path, out: Path, now: datetime, *, cache_dir: Path | None = None) -> tuple[Built, WriteResult]:
     """Load and validate the site, render it, and swap it into `out`; with `cache_dir`, reuse unchanged pages."""
-    site = load_site(site_root)
     if cache_dir is None:
-        built = render_site(site, now)
+        built = render_site(load_site(site_root), now)
         return built, write_tree(out, built.files, site_root=site_root)
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache = Cache(cache_path(cache_dir, out))
     try:
-        built = render_site(site, now, cache)
+        built = render_site(load_site(site_root, cache), now, cache)
         result = write_tree(out, built.files, site_root=site_root)
         cache.prune()  # only after a good build: a failed one keeps what the last good one needs
     finally:

@@ -1,7 +1,7 @@
-"""A content-addressed cache of rendered pages, so a rebuild redoes only what changed.
+"""A content-addressed cache of validated records and rendered pages, so a rebuild redoes only what changed.
 
-Entries are keyed by a hash of *everything* that made them (the record, theme files,
-site settings, the build moment, the package version), never by names or mtimes, so an
+Entries are keyed by a hash of *everything* that made them (file bytes, theme files,
+site settings, the build moment, our own code), never by names or mtimes, so an
 entry is either exactly right or never looked up: the cache can be slow, never stale.
 It lives in one SQLite file per output folder in the user's cache folder (never in the
 site, where a pull request could plant one, nor in the output, which a deploy uploads);
@@ -12,6 +12,7 @@ the end, so the file never grows beyond one site's worth.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import sqlite3
 from collections.abc import Iterable
@@ -20,9 +21,16 @@ from pathlib import Path
 from . import __version__
 
 
+@functools.cache
+def _code() -> bytes:
+    """Our own source: a changed loader or renderer must not reuse what the old one made."""
+    package = Path(__file__).parent
+    return hashlib.blake2b(b"".join(p.read_bytes() for p in sorted(package.glob("*.py")))).digest()
+
+
 def digest(*parts: bytes | str) -> bytes:
     """One key from many parts; lengths are mixed in, so ("ab", "c") and ("a", "bc") differ."""
-    h = hashlib.blake2b(__version__.encode(), digest_size=20)
+    h = hashlib.blake2b(__version__.encode() + _code(), digest_size=20)
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))

@@ -8,6 +8,7 @@ problem: each is recorded and the walk goes on, then one `SiteError` carries the
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
+from .cache import Cache, digest
 from .model import (
     ID_PATTERN,
     INCIDENT_COMPONENT_STATUSES,
@@ -325,8 +327,10 @@ def _compose_fast(text: str) -> Node | None:
         return _SLOW
 
 
-def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Node | None:
-    """Compose one file into nodes, turning every way it can fail into a Problem."""
+def read_yaml(path: Path, shown: str, problems: list[Problem], data: bytes | None = None) -> Node | None:
+    """Compose one file (or its `data`, already read) into nodes, turning every way it can fail into a Problem."""
+    if data is not None:
+        return _compose_bytes(data, shown, problems)
     try:
         if path.is_dir():
             problems.append(Problem(shown, 1, 1, "is a folder (expected a YAML file)"))
@@ -343,6 +347,10 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Node | None:
     except OSError as error:
         problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror} (expected a readable file)"))
         return None
+    return _compose_bytes(data, shown, problems)
+
+
+def _compose_bytes(data: bytes, shown: str, problems: list[Problem]) -> Node | None:
     try:
         text = data.decode("utf-8-sig")  # a UTF-8 byte order mark is legal YAML; accept it
     except UnicodeDecodeError as error:
@@ -391,8 +399,12 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Node | None:
     return node
 
 
-def load_site(root: Path) -> Site:
-    """Load and validate a whole site, raising SiteError with every problem at once."""
+def load_site(root: Path, cache: Cache | None = None) -> Site:
+    """Load and validate a whole site, raising SiteError with every problem at once.
+
+    With a cache, a record file whose bytes were validated before is read back from
+    there instead of parsed again: that is most of a rebuild's loading time (issue 7).
+    """
     root = Path(root)
     problems: list[Problem] = []
     config_path = root / CONFIG_NAME
@@ -405,10 +417,27 @@ def load_site(root: Path) -> Site:
     known = {c.id for c in config.components} if config else set()
     refs: list[_Ref] = []
     records: list[Record] = []
-    for path in _record_files(root, problems):
-        record = _read_record(path, display_path(path), problems, refs)
+    paths = list(_record_files(root, problems))
+    contents = _read_small_files(paths) if cache is not None else {}
+    keys = {path: digest("record", display_path(path), data) for path, data in contents.items()}
+    found = cache.get_many(keys.values()) if cache is not None else {}
+    fresh: dict[bytes, bytes] = {}
+    for path in paths:
+        shown = display_path(path)
+        key = keys.get(path)
+        record = record_from_json(found[key]) if key in found else None
+        if record is not None and all(cid in known for cid, _ in record.components):
+            records.append(record)
+            continue
+        # Parsed afresh: new or changed, or naming a component the config no longer has,
+        # whose error needs the line and column only parsing knows.
+        record = _read_record(path, shown, problems, refs, contents.get(path))
         if record is not None:
             records.append(record)
+            if key is not None:
+                fresh[key] = record_to_json(record)
+    if cache is not None:
+        cache.put_many(fresh)
     _check_ids_unique(records, problems)
     if config is not None:
         for ref in refs:
@@ -426,6 +455,55 @@ def load_site(root: Path) -> Site:
         raise SiteError(problems)
     records.sort(key=lambda r: (r.started_at, r.id), reverse=True)
     return config.site(root, tuple(records))
+
+
+def _read_small_files(paths: list[Path]) -> dict[Path, bytes]:
+    """The bytes of every regular file within the size cap; the rest go the checked way in read_yaml."""
+    contents: dict[Path, bytes] = {}
+    for path in paths:
+        try:
+            if path.is_file() and path.stat().st_size <= MAX_FILE_BYTES:
+                contents[path] = path.read_bytes()
+        except OSError:
+            continue  # read_yaml reports it
+    return contents
+
+
+def record_to_json(record: Record) -> bytes:
+    """A validated record as JSON, for the cache: data only, never code (unlike pickle)."""
+    return json.dumps(
+        {
+            "id": record.id,
+            "kind": record.kind,
+            "title": record.title,
+            "components": record.components,
+            "updates": [(u.at.isoformat(), u.status, u.message) for u in record.updates],
+            "impact": record.impact,
+            "window": [t.isoformat() for t in record.window] if record.window else None,
+            "postmortem": record.postmortem,
+            "source": record.source,
+        }
+    ).encode()
+
+
+def record_from_json(data: bytes) -> Record | None:
+    """The record `record_to_json` wrote, or None for anything else (a parse afresh then follows)."""
+    try:
+        raw = json.loads(data)
+        window = raw["window"]
+        return Record(
+            id=raw["id"],
+            kind=Kind(raw["kind"]),
+            title=raw["title"],
+            components=tuple((cid, ComponentStatus(status)) for cid, status in raw["components"]),
+            updates=tuple(Update(at=datetime.fromisoformat(at), status=st, message=m) for at, st, m in raw["updates"]),
+            impact=Impact(raw["impact"]),
+            window=(datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])) if window else None,
+            postmortem=raw["postmortem"],
+            source=raw["source"],
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _record_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
@@ -597,7 +675,9 @@ INCIDENT_KEYS = (("title", "impact", "updates"), ("kind", "components", "postmor
 MAINTENANCE_KEYS = (("kind", "title", "window", "updates"), ("components",))
 
 
-def _read_record(path: Path, shown: str, problems: list[Problem], refs: list[_Ref]) -> Record | None:
+def _read_record(
+    path: Path, shown: str, problems: list[Problem], refs: list[_Ref], data: bytes | None = None
+) -> Record | None:
     f = _File(shown, problems)
     record_id = path.stem
     if not ID_PATTERN.fullmatch(record_id):
@@ -607,7 +687,7 @@ def _read_record(path: Path, shown: str, problems: list[Problem], refs: list[_Re
             "(expected lowercase letters, digits and '-', starting with a letter or digit, "
             "like 2023-01-10-login-errors.yaml)",
         )
-    root = read_yaml(path, shown, problems)
+    root = read_yaml(path, shown, problems, data)
     if root is None:
         return None
     kind = Kind.INCIDENT

@@ -399,3 +399,33 @@ def test_cache_is_used_for_unchanged_pages(make_site: Callable[..., Path], tmp_p
         assert (cache.hits, cache.misses) == (4 + 4 + 2 + 1, 1 + 1 + 1 + 1)
     finally:
         cache.close()
+
+
+def test_record_cache_form_round_trips_every_field() -> None:
+    """The record cache stores JSON, not pickle; reading it back must give the very same record."""
+    import dataclasses
+    import json
+
+    from statuspage.load import load_site, record_from_json, record_to_json
+    from statuspage.model import Record
+
+    site = load_site(REPO)
+    assert set(json.loads(record_to_json(site.records[0]))) == {f.name for f in dataclasses.fields(Record)}
+    for record in site.records:
+        again = record_from_json(record_to_json(record))
+        assert again == record and repr(again) == repr(record)
+    assert record_from_json(b'{"id": "x"}') is None  # anything else is parsed afresh
+
+
+def test_cached_record_naming_a_removed_component_is_still_reported_with_its_line(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    from statuspage.build import build
+    from statuspage.model import SiteError
+
+    root = make_site(incidents={"a": incident(components="db: major_outage")})
+    build(root, tmp_path / "out", NOW, cache_dir=tmp_path / "cache")
+    (root / "statuspage.yaml").write_text(CONFIG.split("  - id: db")[0])
+    with pytest.raises(SiteError) as caught:
+        build(root, tmp_path / "out", NOW, cache_dir=tmp_path / "cache")
+    assert [str(p).split(": ", 1)[0] for p in caught.value.problems] == [f"{root / 'incidents' / 'a.yaml'}:4:3"]
