@@ -79,8 +79,12 @@ def render_feeds(
     outputs["history.atom"] = atom.atom_str(pretty=True)
     rss = _generator(site, title, "history/", "history.rss", records, entry_html, now, rss=True)
     outputs["history.rss"] = rss.rss_str(pretty=True)
+    by_component: dict[str, list[Record]] = {c.id: [] for c in site.components}
+    for record in site.records:  # one pass, not one per component
+        for cid, _ in record.components:
+            by_component[cid].append(record)
     for component in site.components:
-        touching = _entries(r for r in site.records if any(cid == component.id for cid, _ in r.components))
+        touching = _entries(by_component[component.id])
         path = f"components/{component.id}/feed.atom"
         page = f"components/{component.id}/"
         fg = _generator(site, feed_title(f"{site.title} – {component.name}"), page, path, touching, entry_html, now)
