@@ -16,16 +16,26 @@ import functools
 import hashlib
 import sqlite3
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 
 from . import __version__
 
+# Libraries whose output lands in pages: an upgrade (new date formats, sanitiser rules) must miss.
+LIBRARIES = ("jinja2", "markdown", "nh3", "babel", "feedgen", "icalendar", "pyyaml", "markupsafe")
+
 
 @functools.cache
 def _code() -> bytes:
-    """Our own source: a changed loader or renderer must not reuse what the old one made."""
+    """Our own source and the libraries' versions: a changed renderer must not reuse the old one's pages."""
     package = Path(__file__).parent
-    return hashlib.blake2b(b"".join(p.read_bytes() for p in sorted(package.glob("*.py")))).digest()
+    h = hashlib.blake2b(b"".join(p.read_bytes() for p in sorted(package.glob("*.py"))))
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=?;".encode())
+    return h.digest()
 
 
 def digest(*parts: bytes | str) -> bytes:
