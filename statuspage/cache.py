@@ -85,7 +85,10 @@ class Cache:
         for i in range(0, len(wanted), 900):  # SQLite's default limit is 999 parameters
             chunk = wanted[i : i + 900]
             marks = ",".join("?" * len(chunk))
-            found.update(self._db.execute(f"SELECT key, data FROM entries WHERE key IN ({marks})", chunk))
+            try:
+                found.update(self._db.execute(f"SELECT key, data FROM entries WHERE key IN ({marks})", chunk))
+            except sqlite3.Error:  # damaged, or locked by a concurrent build: a miss, never a failed build
+                break
         self.used.update(wanted)
         self.hits += len(found)
         self.misses += len(wanted) - len(found)

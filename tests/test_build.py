@@ -429,3 +429,16 @@ def test_cached_record_naming_a_removed_component_is_still_reported_with_its_lin
     with pytest.raises(SiteError) as caught:
         build(root, tmp_path / "out", NOW, cache_dir=tmp_path / "cache")
     assert [str(p).split(": ", 1)[0] for p in caught.value.problems] == [f"{root / 'incidents' / 'a.yaml'}:4:3"]
+
+
+def test_a_damaged_cache_costs_a_slow_build_never_a_failed_one(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    from statuspage.build import build, cache_path
+
+    root = make_site(incidents={"a": incident()})
+    build(root, tmp_path / "out", NOW, cache_dir=tmp_path / "cache")
+    damaged = cache_path(tmp_path / "cache", tmp_path / "out")
+    data = bytearray(damaged.read_bytes())
+    data[4096 + 16 :] = b"\xff" * (len(data) - 4096 - 16)  # every page after the schema: the stored entries
+    damaged.write_bytes(bytes(data))
+    built, _ = build(root, tmp_path / "out", NOW, cache_dir=tmp_path / "cache")
+    assert built.files == build_site(root).files
