@@ -1,12 +1,18 @@
-"""Readers for built output, shared by the end-to-end tests."""
+"""Readers for built output, a local server and Chromium, shared by the end-to-end tests."""
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -60,11 +66,37 @@ def headers_for(rules: list[tuple[str, dict[str, str]]], url: str) -> dict[str, 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
+def unavailable(reason: str) -> None:
+    """Skip locally, but fail in CI (CI=true), where a skipped test would hide a broken page or client."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: this test must run; .ci/test installs what it needs)")
+    pytest.skip(reason)
+
+
 def require_chromium() -> str:
-    """Path of the Chromium binary; skip without it, but fail in CI (CI=true), where it must be installed."""
+    """Path of Debian's Chromium binary (never a Playwright download)."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (install the Debian package chromium)")
-        pytest.skip("chromium is not installed")
+        unavailable("chromium is not installed: apt-get install chromium")
+    assert found is not None
     return found
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder without a log line per request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_folder(folder: Path, handler: type[SimpleHTTPRequestHandler] = QuietHandler) -> Iterator[str]:
+    """Serve `folder` on 127.0.0.1 at a free port; yields the base URL, ending in '/'."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,57 +6,19 @@ browser download. Missing locally: the tests skip with the reason. Missing in CI
 
 from __future__ import annotations
 
-import functools
-import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import REPO
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-def unavailable(reason: str) -> None:
-    """Skip locally, but fail in CI, where a skipped browser test would hide a broken page."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: browser tests must run; .ci/test installs it)")
-    pytest.skip(reason)
-
-
-def executable() -> str:
-    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if not path:
-        unavailable("chromium not found at /usr/bin/chromium: apt-get install chromium")
-    return str(path)
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve `folder` on 127.0.0.1 at a free port; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+from helpers import CHROMIUM_ARGS, require_chromium, serve_folder, unavailable
 
 
 @contextmanager
@@ -65,9 +27,9 @@ def chromium() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("playwright is not installed: pip install -e '.[test]'")
-    path = executable()
+    path = require_chromium()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=ARGS)
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
@@ -107,7 +69,7 @@ def browser() -> Iterator[Any]:
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("browser") / "_site"
     build_cli(out, EXAMPLE_NOW)
-    with serve(out) as url:
+    with serve_folder(out) as url:
         yield url
 
 
@@ -130,7 +92,7 @@ def french_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = (REPO / "statuspage.yaml").read_text(encoding="utf-8").replace("language: en", "language: fr")
     (root / "site" / "statuspage.yaml").write_text(config, encoding="utf-8")
     build_cli(root / "_site", EXAMPLE_NOW, root / "site")
-    with serve(root / "_site") as url:
+    with serve_folder(root / "_site") as url:
         yield url
 
 
@@ -249,7 +211,7 @@ def test_stale_warning_shown_for_old_build_absent_for_fresh(browser: Any, tmp_pa
     for name, built in (("old", now - timedelta(hours=3)), ("fresh", now)):
         out = tmp_path / name
         build_cli(out, built.isoformat())
-        with serve(out) as url:
+        with serve_folder(out) as url:
             context, page, problems = open_page(browser, url)
             seen[name] = page.locator("#stale").is_visible()
             if seen[name]:

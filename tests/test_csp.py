@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
-import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from conftest import CONFIG, REPO, build_site, incident, maintenance, write_site
-from helpers import CHROMIUM_ARGS, require_chromium, soup
+from helpers import CHROMIUM_ARGS, require_chromium, serve_folder, soup
 
 FORBIDDEN_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:", "data:", "blob:"}
 
@@ -82,21 +79,16 @@ def test_strict_csp_on_every_page(tmp_path: Path) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
-    servers: list[ThreadingHTTPServer] = []
+    servers: list[AbstractContextManager[str]] = []
 
     def serve(folder: Path) -> str:
-        class Quiet(SimpleHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        servers.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_address[1]}/"
+        server = serve_folder(folder)
+        servers.append(server)
+        return server.__enter__()
 
     yield serve
-    for httpd in servers:
-        httpd.shutdown()
+    for server in servers:
+        server.__exit__(None, None, None)
 
 
 def test_browser_enforces_the_policy(tmp_path: Path, served: Callable[[Path], str]) -> None:

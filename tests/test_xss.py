@@ -22,12 +22,9 @@ base_url is input too: it carries a quote-and-script breakout, which must stay i
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +36,7 @@ from lxml import etree
 from statuspage.render import STALE_SCRIPT
 
 from conftest import NOW, build_site, write_site
-from helpers import CHROMIUM_ARGS, header_rules, require_chromium, soup, text
+from helpers import CHROMIUM_ARGS, header_rules, require_chromium, serve_folder, soup, text
 
 DATA = Path(__file__).resolve().parent / "data" / "xss.txt"
 XML_TYPES = {".atom", ".rss", ".xml", ".svg"}
@@ -329,15 +326,8 @@ def test_headers_file_carries_no_input(out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server(out: Path) -> Iterator[str]:
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serve_folder(out) as url:
+        yield url
 
 
 WATCH = """
