@@ -866,11 +866,13 @@ def test_probe_partial_passes_the_nu_html_checker(tmp_path: Path, service: Servi
 
 
 def test_probe_partial_has_no_axe_violations(tmp_path: Path, service: Service) -> None:
-    from test_browser import axe_violations, chromium, serve
+    from test_browser import axe_violations, chromium
+
+    from helpers import serve_folder
 
     with chromium() as browser:
         for out in probed_sites(tmp_path, service):
-            with serve(out) as url:
+            with serve_folder(out) as url:
                 for scheme in ("light", "dark"):
                     assert axe_violations(browser, url, scheme) == []
 
