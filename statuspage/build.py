@@ -61,7 +61,7 @@ def render_site(site: Site, now: datetime, cache: Cache | None = None) -> Built:
         return theme.gettext("%(title)s: history") % {"title": title}
 
     files = merge(
-        render_pages(site, snap, theme, cache),
+        render_pages(site, snap, theme, keys),  # one PageKeys: each record's key is hashed once
         render_feeds(site, now, entry_html, feed_title),
         render_api(site, snap),
         render_badges(site, snap),

@@ -420,10 +420,11 @@ class PageKeys:
 
 
 def render_pages(
-    site: Site, snap: Snapshot, theme: Theme | None = None, cache: Cache | None = None
+    site: Site, snap: Snapshot, theme: Theme | None = None, keys: PageKeys | None = None
 ) -> dict[str, bytes]:
-    """Every HTML page and static asset of the site, keyed by output path."""
+    """Every HTML page and static asset of the site, keyed by output path; `keys` brings the cache."""
     theme = theme or Theme(site)
+    keys = keys or PageKeys(theme, snap, None)
     zone = theme.zone
     common: dict[str, Any] = {
         "snap": snap,
@@ -440,7 +441,6 @@ def render_pages(
     pages["history/index.html"] = theme.render(
         "history.html", "history/index.html", months=months[:RECENT_MONTHS], all_months=months, month=None, **common
     )
-    keys = PageKeys(theme, snap, cache)
     counts = repr([(key, len(records)) for key, records in months])  # the archive list on every month page
     for i, (key, records) in enumerate(months):
         newer = month_keys[i - 1] if i > 0 else None

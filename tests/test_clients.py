@@ -23,7 +23,17 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import NOW, REPO, build_site, write_site
-from helpers import QuietHandler, header_rules, headers_for, page, serve_folder, soup, text, unavailable
+from helpers import (
+    QuietHandler,
+    header_rules,
+    headers_for,
+    page,
+    require_chromium,
+    serve_folder,
+    soup,
+    text,
+    unavailable,
+)
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 
@@ -171,13 +181,10 @@ var timer = setInterval(function () {{
 
 
 def chromium() -> str:
-    found = shutil.which("chromium")
+    found = require_chromium()
     widget = CLIENTS / "node_modules" / "@statuspage" / "status-widget" / "dist" / "index.js"
-    if found is None or not widget.is_file():
-        reason = "chromium is missing" if found is None else "run `npm ci --prefix tests/clients` first"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Statuspage widget cannot run in CI: {reason}")
-        pytest.skip(reason)
+    if not widget.is_file():
+        unavailable("the Statuspage widget cannot run: run `npm ci --prefix tests/clients` first")
     return found
 
 
